@@ -919,7 +919,7 @@ def reverse_all(ops: Sequence[Operation], before: Schema) -> ReversePlan:
     for op in ops:
         rev = op.reverse(state)
         loss = op.data_loss(state)
-        if loss:
+        if loss and _existed_before(op, before):
             losses.append(loss)
         if isinstance(rev, Irreversible):
             blocked.append((op, rev))
@@ -927,6 +927,15 @@ def reverse_all(ops: Sequence[Operation], before: Schema) -> ReversePlan:
             reverses.append(rev)
         state = op.apply(state)
     return ReversePlan(tuple(reversed(reverses)), tuple(blocked), tuple(losses))
+
+
+def _existed_before(op: Operation, origin: Schema) -> bool:
+    """Data made by the same plan (a column added, then backfilled) is not data lost by it."""
+    table = getattr(op, "table", None) or getattr(op, "name", None)
+    if not isinstance(table, str) or not origin.has_table(table):
+        return False
+    column = getattr(op, "column", None)
+    return not isinstance(column, str) or origin.table(table).has_column(column)
 
 
 def require_reverse(ops: Sequence[Operation], before: Schema) -> tuple[Operation, ...]:

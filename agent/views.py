@@ -1,0 +1,160 @@
+"""How results look: rich text for people, plain dicts for `--json`.
+
+The faces (cli, chat, ide) call these; the tools return values and never print.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from ..tools.analysis import Analysis
+from ..tools.plan_sql import SqlPlan
+from ..tools.repo import redact
+from ..tools.schema import Schema
+
+
+def schema_json(schema: Schema) -> dict[str, Any]:
+    return {
+        "tables": [
+            {
+                "name": t.name,
+                "columns": [
+                    {
+                        "name": c.name,
+                        "type": c.type,
+                        "nullable": c.nullable,
+                        "default": c.default,
+                        "identity": c.identity,
+                    }
+                    for c in t.columns
+                ],
+                "primary_key": list(t.primary_key),
+                "uniques": [{"name": u.name, "columns": list(u.columns)} for u in t.uniques],
+                "indexes": [
+                    {
+                        "name": i.name,
+                        "columns": list(i.columns),
+                        "unique": i.unique,
+                        "where": i.where,
+                    }
+                    for i in t.indexes
+                ],
+                "foreign_keys": [
+                    {
+                        "name": f.name,
+                        "columns": list(f.columns),
+                        "ref_table": f.ref_table,
+                        "ref_columns": list(f.ref_columns),
+                        "on_delete": f.on_delete,
+                        "on_update": f.on_update,
+                    }
+                    for f in t.foreign_keys
+                ],
+                "checks": [{"name": c.name, "expression": c.expression} for c in t.checks],
+            }
+            for t in schema.tables
+        ],
+        "enums": [{"name": e.name, "values": list(e.values)} for e in schema.enums],
+    }
+
+
+def sql_json(plan: SqlPlan) -> dict[str, Any]:
+    return {
+        "dialect": plan.dialect,
+        "description": plan.request.description,
+        "schema_source": plan.schema_source,
+        "operations": [
+            {**op.to_dict(), "describe": op.describe().strip()} for op in plan.request.operations
+        ],
+        "up": [{"sql": s.sql, "transactional": s.transactional} for s in plan.up],
+        "down": None
+        if plan.down is None
+        else [{"sql": s.sql, "transactional": s.transactional} for s in plan.down],
+        "down_note": plan.down_note,
+        "reversibility": plan.reverse.reversibility().value,
+        "data_loss": list(plan.reverse.data_loss),
+    }
+
+
+def print_sql(console: Console, plan: SqlPlan, down: bool = False) -> None:
+    statements = plan.down if down else plan.up
+    if statements is None:
+        console.print(f"-- no down: {plan.down_note}", markup=False)
+        return
+    label = "down" if down else "up"
+    console.print(f"-- {label}: {plan.request.description} ({plan.dialect})", markup=False)
+    for op in plan.request.operations:
+        console.print(f"-- {op.describe().strip()}", markup=False)
+    for stmt in statements:
+        suffix = "" if stmt.transactional else "  -- outside a transaction"
+        console.print(f"{stmt.sql.rstrip(';')};{suffix}", markup=False)
+    if not down and plan.reverse.data_loss:
+        for loss in plan.reverse.data_loss:
+            console.print(f"-- the down cannot restore {loss}", markup=False)
+
+
+def inspect_json(analysis: Analysis, description: str) -> dict[str, Any]:
+    history = analysis.history
+    config = analysis.config
+    return {
+        "framework": analysis.framework.name,
+        "title": analysis.framework.title,
+        "root": analysis.detection.evidence.root,
+        "confidence": analysis.detection.evidence.confidence,
+        "evidence": [
+            {"path": e.path, "line": e.line, "text": redact(e.text)}
+            for e in analysis.detection.evidence.reasons
+        ],
+        "also_detected": [d.label for d in analysis.others],
+        "dialect": config.dialect,
+        "config": {
+            "migrations_dir": config.migrations_dir,
+            "database_url": redact(config.database_url) if config.database_url else None,
+            "config_files": list(config.config_files),
+            "settings": {k: redact(v) for k, v in config.settings.items()},
+        },
+        "count": len(history.migrations),
+        "heads": list(history.heads),
+        "last": history.last.id if history.last else None,
+        "migrations": [
+            {
+                "id": m.id,
+                "path": m.path,
+                "name": m.name,
+                "parents": list(m.parents),
+                "has_down": m.has_down,
+                "app": m.app,
+            }
+            for m in history.migrations
+        ],
+        "next_name": analysis.next_name(description),
+        "warnings": [str(w) for w in history.warnings],
+    }
+
+
+def print_inspect(console: Console, analysis: Analysis, description: str) -> None:
+    data = inspect_json(analysis, description)
+    grid = RichTable.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    grid.add_row(
+        "framework", f"{data['title']} ({data['root']}, confidence {data['confidence']:.2f})"
+    )
+    for e in data["evidence"]:
+        where = f"{e['path']}:{e['line']}" if e["line"] else e["path"]
+        grid.add_row("", f"{where}  {e['text']}")
+    if data["also_detected"]:
+        grid.add_row("also found", ", ".join(data["also_detected"]))
+    grid.add_row("dialect", data["dialect"] or "unknown (use --dialect)")
+    grid.add_row("migrations", f"{data['count']} in {data['config']['migrations_dir']}")
+    if data["config"]["database_url"]:
+        grid.add_row("database", data["config"]["database_url"])
+    grid.add_row("heads", ", ".join(data["heads"]) or "(none)")
+    grid.add_row("last", data["last"] or "(none)")
+    grid.add_row("next", data["next_name"])
+    console.print(grid)
+    for warning in data["warnings"]:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)

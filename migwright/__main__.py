@@ -1,0 +1,3 @@
+from migwright.agent.cli import main
+
+main()

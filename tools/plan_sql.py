@@ -1,0 +1,58 @@
+"""A request to SQL for one dialect: the up, the down, and what the down cannot restore.
+
+This is what `migwright sql` prints. The before schema comes from a database the person names
+(read-only introspection) or, without one, from the request itself (`assume.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from . import ops as o
+from .assume import UNKNOWN_TYPE, assumed_schema
+from .schema import Schema
+from .spec import Request, parse_request
+from .sql import Statement, render
+
+
+@dataclass(frozen=True)
+class SqlPlan:
+    request: Request
+    dialect: str
+    before: Schema
+    after: Schema
+    up: tuple[Statement, ...]
+    down: tuple[Statement, ...] | None
+    reverse: o.ReversePlan
+    down_note: str | None
+    schema_source: str
+
+
+def plan_sql(args: Sequence[str] | str, dialect: str, db_url: str | None = None) -> SqlPlan:
+    if db_url:
+        from .introspect import introspect
+
+        before = introspect(db_url)
+        request = parse_request(args, dialect=dialect, schema=before)
+        source = "database"
+    else:
+        request = parse_request(args, dialect=dialect)
+        before = assumed_schema(request.operations, dialect)
+        source = "assumed from the request"
+    after = o.apply_all(request.operations, before)
+    up = tuple(render(request.operations, before, dialect))
+    reverse = o.reverse_all(request.operations, before)
+    down: tuple[Statement, ...] | None = None
+    note = None
+    if reverse.irreversible:
+        note = "; ".join(why.reason for _, why in reverse.irreversible)
+    elif _mentions_unknown(reverse.operations):
+        note = "the down needs the current column definitions: give them with --db URL"
+    else:
+        down = tuple(render(reverse.operations, after, dialect))
+    return SqlPlan(request, dialect, before, after, up, down, reverse, note, source)
+
+
+def _mentions_unknown(operations: Sequence[o.Operation]) -> bool:
+    return any(f"type='{UNKNOWN_TYPE}'" in repr(op) for op in operations)
