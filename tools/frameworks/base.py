@@ -126,7 +126,11 @@ class Framework(Protocol):
         ...
 
     def next_name(
-        self, repo: RepoFacts, config: FrameworkConfig, history: History, description: str,
+        self,
+        repo: RepoFacts,
+        config: FrameworkConfig,
+        history: History,
+        description: str,
         now: datetime,
     ) -> str:
         """The relative path the next migration gets, following the repo's own convention."""
