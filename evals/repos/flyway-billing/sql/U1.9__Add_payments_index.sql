@@ -1,0 +1,2 @@
+DROP INDEX payments_provider_ref_key;
+DROP INDEX payments_invoice_id_idx;
