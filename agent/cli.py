@@ -13,13 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
-import click
 import typer
 from rich.console import Console
 
 from .. import __version__
 from ..tools.errors import MigwrightError
 from . import views
+from .clicompat import ClickException, NoArgsIsHelpError, NoSuchOption, UsageError
 
 app = typer.Typer(
     name="migwright",
@@ -35,8 +35,12 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 REQUEST_SETTINGS = {"allow_extra_args": True, "ignore_unknown_options": True}
 
 
-def fail(message: str, code: int = 2) -> NoReturn:
+def say_error(message: str) -> None:
     err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    say_error(message)
     raise typer.Exit(code)
 
 
@@ -143,24 +147,28 @@ def inspect(
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry: click's own usage errors become one line too."""
     try:
-        code = app(args=argv, standalone_mode=False)
-        if isinstance(code, int) and code:
-            sys.exit(code)
-    except click.exceptions.NoSuchOption as exc:
+        code = app(args=argv, prog_name="migwright", standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        out.print(exc.ctx.get_help() if exc.ctx else "", markup=False)
+        code = 0
+    except NoSuchOption as exc:
+        cmd = exc.ctx.command_path if exc.ctx else "migwright"
         hint = f"did you mean {' or '.join(exc.possibilities)}?" if exc.possibilities else ""
+        say_error(f"{exc.format_message()} ({hint or f'see `{cmd} --help`'})")
+        code = 2
+    except UsageError as exc:
         cmd = exc.ctx.command_path if exc.ctx else "migwright"
-        fail(f"{exc.format_message()} ({hint or f'see `{cmd} --help`'})")
-    except click.exceptions.UsageError as exc:
-        cmd = exc.ctx.command_path if exc.ctx else "migwright"
-        fail(f"{exc.format_message()} (see `{cmd} --help`)")
-    except click.exceptions.Abort:
-        fail("aborted", 130)
+        say_error(f"{exc.format_message()} (see `{cmd} --help`)")
+        code = 2
+    except typer.Abort:
+        say_error("aborted")
+        code = 130
     except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        fail(exc.format_message())
+        code = exc.exit_code
+    except ClickException as exc:
+        say_error(exc.format_message())
+        code = 2
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

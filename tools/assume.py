@@ -22,18 +22,35 @@ UNKNOWN_TYPE = "unknown"
 
 
 def assumed_schema(operations: Sequence[o.Operation], dialect: str) -> Schema:
-    """A minimal schema in which `operations` apply, or SpecError naming what is missing."""
-    schema = Schema()
+    """A minimal schema in which `operations` apply, or SpecError naming what is missing.
+
+    The operations are applied as it goes, so a column that an earlier operation adds (and a
+    later one indexes) is not assumed to exist beforehand.
+    """
+    assumed = Schema()
+    running = Schema()
     created: set[str] = set()
     for op in operations:
         for table, columns in _references(op):
             if table in created:
                 continue
-            schema = _ensure(schema, table, columns)
+            missing = _missing(running, table, columns)
+            if missing is not None:
+                assumed = _ensure(assumed, table, missing)
+                running = _ensure(running, table, missing)
+        _refuse_without_context(op, dialect, created)
         if isinstance(op, o.CreateTable):
             created.add(op.table.name)
-        _refuse_without_context(op, schema, dialect, created)
-    return schema
+        running = op.apply(running)
+    return assumed
+
+
+def _missing(schema: Schema, table: str, columns: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Columns of `table` not in `schema` (None when nothing is missing)."""
+    if not schema.has_table(table):
+        return columns
+    absent = tuple(c for c in columns if not schema.table(table).has_column(c))
+    return absent or None
 
 
 def _references(op: o.Operation) -> list[tuple[str, tuple[str, ...]]]:
@@ -79,9 +96,7 @@ def _ensure(schema: Schema, table: str, columns: tuple[str, ...]) -> Schema:
     return schema.with_table(current)
 
 
-def _refuse_without_context(
-    op: o.Operation, schema: Schema, dialect: str, created: set[str]
-) -> None:
+def _refuse_without_context(op: o.Operation, dialect: str, created: set[str]) -> None:
     touched = [t for t in op.tables if t not in created]
     if not touched:
         return

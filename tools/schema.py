@@ -376,10 +376,14 @@ def canonical_type(text: str) -> str:
     `varchar(20)`, `timestamp(6) with time zone` -> `timestamptz`, `numeric(12, 2)` ->
     `numeric(12,2)`. Unknown types (enum names, `geometry`) come back lower-cased and tidy.
     """
-    raw = " ".join(text.strip().lower().split())
+    stripped = text.strip()
+    head = stripped[:5].lower()
+    if head.startswith(("enum", "set")) and "(" in stripped:
+        keyword, _, values = stripped.partition("(")
+        if keyword.strip().lower() in ("enum", "set"):  # keep the values exactly as written
+            return keyword.strip().lower() + "(" + re.sub(r"'\s*,\s*'", "','", values.strip())
+    raw = " ".join(stripped.lower().split())
     raw = raw.replace('"', "")
-    if raw.startswith("enum(") or raw.startswith("set("):
-        return raw.replace(", ", ",")
     if raw.endswith("[]"):
         return canonical_type(raw[:-2]) + "[]"
     raw = re.sub(r"\s+unsigned$", "", raw)

@@ -1,0 +1,1 @@
+"""tinyblog: a Flask blog. Schema changes go through Alembic (see alembic/versions)."""

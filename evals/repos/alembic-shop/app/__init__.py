@@ -1,0 +1,1 @@
+"""Shop API: customers, a product catalog, orders and reviews."""
