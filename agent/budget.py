@@ -95,12 +95,14 @@ def fit_text(text: str, budget_tokens: int, marker: str = "... (cut to fit)") ->
 # Secrets
 # ---------------------------------------------------------------------------------------------
 
-#: `.env` / settings assignments whose name says "secret": `STRIPE_SECRET_KEY=...`,
-#: `OPENAI_API_KEY: ...`. repo.redact matches `secret=` and `api_key=` only as whole words, so
-#: a name with a prefix (`DJANGO_SECRET_KEY`) passes it.
+#: `.env` / settings assignments whose name ends in a secret word: `STRIPE_SECRET_KEY=...`,
+#: `OPENAI_API_KEY: ...`, `'PASSWORD': '...'`. repo.redact matches `secret=` and `api_key=`
+#: only as whole words, so a prefixed name (`DJANGO_SECRET_KEY`) or a quoted key passes it.
+#: Names must end in the word, so SQL such as `token_count = 0` keeps its meaning.
 _SECRET_ASSIGNMENT = re.compile(
-    r"(?i)\b([A-Z0-9_.\-]*(?:SECRET|TOKEN|PASSWORD|PASSWD|PASS|PWD|API_?KEY|ACCESS_?KEY|"
-    r"PRIVATE_?KEY|CREDENTIALS?|AUTH)[A-Z0-9_.\-]*)(\s*[:=]\s*)(['\"]?)([^'\"\s,;]+)"
+    r"(?i)\b([A-Za-z0-9_.\-]*(?:SECRET|TOKEN|PASSWORD|PASSWD|PWD|API_?KEY|ACCESS_?KEY|"
+    r"SECRET_?KEY|PRIVATE_?KEY|CREDENTIALS?|SECRET_KEY_BASE|DSN))\b"
+    r"(['\"]?\s*(?:=(?!=)|:)\s*)(['\"]?)([^'\"\s,;]+)"
 )
 
 #: Well-known key shapes, wherever they appear (a key pasted into a comment or a README).

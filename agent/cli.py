@@ -128,18 +128,39 @@ def inspect(
     description: Annotated[
         str, typer.Option("--description", help="Text the next migration name is made from.")
     ] = "new migration",
+    dialect: Annotated[
+        str | None,
+        typer.Option("--dialect", "-d", help="Replay on this dialect instead of the repo's own."),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Also read this database (read-only) and report drift."),
+    ] = None,
+    no_schema: Annotated[
+        bool, typer.Option("--no-schema", help="Skip rebuilding the current schema.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
-    """Detect the framework, read the history and name the next migration. Reads files only."""
+    """Detect the framework, read the history, name the next migration, rebuild the schema.
+
+    The history is read as text (no application code is imported); the current schema is
+    rebuilt by replaying the history on a scratch database, which is dropped afterwards.
+    """
 
     def body() -> None:
         from ..tools.analysis import analyse
 
         analysis = analyse(path, framework)
+        current = None
+        if not no_schema:  # imported here: reading the history alone needs no database library
+            from ..tools.current import rebuild
+            from ..tools.dialects import get as get_dialect
+
+            current = rebuild(analysis, get_dialect(dialect).name if dialect else None, db)
         if as_json:
-            emit_json(views.inspect_json(analysis, description))
+            emit_json(views.inspect_json(analysis, description, current))
         else:
-            views.print_inspect(out, analysis, description)
+            views.print_inspect(out, analysis, description, current)
 
     guarded(body)
 

@@ -5,15 +5,18 @@ The faces (cli, chat, ide) call these; the tools return values and never print.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from ..tools.analysis import Analysis
-from ..tools.plan_sql import SqlPlan
 from ..tools.repo import redact
-from ..tools.schema import Schema
+
+if TYPE_CHECKING:  # imported for types only: `migwright --version` should not load SQLAlchemy
+    from ..tools.analysis import Analysis
+    from ..tools.current import CurrentSchema
+    from ..tools.plan_sql import SqlPlan
+    from ..tools.schema import Schema
 
 
 def schema_json(schema: Schema) -> dict[str, Any]:
@@ -96,7 +99,9 @@ def print_sql(console: Console, plan: SqlPlan, down: bool = False) -> None:
             console.print(f"-- the down cannot restore {loss}", markup=False)
 
 
-def inspect_json(analysis: Analysis, description: str) -> dict[str, Any]:
+def inspect_json(
+    analysis: Analysis, description: str, current: CurrentSchema | None = None
+) -> dict[str, Any]:
     history = analysis.history
     config = analysis.config
     return {
@@ -132,11 +137,25 @@ def inspect_json(analysis: Analysis, description: str) -> dict[str, Any]:
         ],
         "next_name": analysis.next_name(description),
         "warnings": [str(w) for w in history.warnings],
+        "schema": None if current is None else current_json(current),
     }
 
 
-def print_inspect(console: Console, analysis: Analysis, description: str) -> None:
-    data = inspect_json(analysis, description)
+def current_json(current: CurrentSchema) -> dict[str, Any]:
+    return {
+        "dialect": current.dialect,
+        "method": current.method,
+        "note": current.note,
+        "current": schema_json(current.schema) if current.schema is not None else None,
+        "database": schema_json(current.database) if current.database is not None else None,
+        "drift": [op.describe().strip() for op in current.drift],
+    }
+
+
+def print_inspect(
+    console: Console, analysis: Analysis, description: str, current: CurrentSchema | None = None
+) -> None:
+    data = inspect_json(analysis, description, current)
     grid = RichTable.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
@@ -158,3 +177,19 @@ def print_inspect(console: Console, analysis: Analysis, description: str) -> Non
     console.print(grid)
     for warning in data["warnings"]:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    if current is None:
+        return
+    if current.schema is None:
+        console.print(f"[yellow]schema:[/] {current.note}", highlight=False)
+    else:
+        console.print(
+            f"\n[bold]current schema[/] ({current.dialect}, {current.method})", highlight=False
+        )
+        console.print(current.schema.describe(), markup=False)
+    if current.database is not None and current.schema is not None:
+        if current.drift:
+            console.print("\n[bold]drift[/] (history -> database):", highlight=False)
+            for op in current.drift:
+                console.print(f"  {op.describe().strip()}", markup=False)
+        else:
+            console.print("\nno drift: the database matches the history", highlight=False)

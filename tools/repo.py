@@ -7,6 +7,7 @@ such as node_modules out of every adapter's way.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -89,12 +90,13 @@ class RepoFacts:
 
     def glob(self, pattern: str) -> list[str]:
         """Files whose relative path matches a glob such as `**/alembic.ini`."""
-        return [f for f in self.files if PurePosixPath(f).match(pattern) or _full_match(f, pattern)]
+        parts = [p for p in pattern.split("/") if p != "**"]
+        return [f for f in self.files if _match_right(f, parts)]
 
     def named(self, *names: str) -> list[str]:
         """Files whose base name is one of `names`, anywhere in the tree."""
         wanted = set(names)
-        return [f for f in self.files if PurePosixPath(f).name in wanted]
+        return [f for f in self.files if f.rpartition("/")[2] in wanted]
 
     def under(self, folder: str) -> list[str]:
         """Files below a folder (relative path, no trailing slash)."""
@@ -139,10 +141,14 @@ class RepoFacts:
         return "\n".join(self.read(f) for f in manifests).lower()
 
 
-def _full_match(path: str, pattern: str) -> bool:
-    if pattern.startswith("**/"):
-        return PurePosixPath(path).match(pattern[3:])
-    return False
+def _match_right(path: str, parts: list[str]) -> bool:
+    """PurePosixPath.match semantics (match from the right), without building Path objects:
+    detection globs the whole file list several times, so this is a hot loop."""
+    names = path.split("/")
+    if len(names) < len(parts):
+        return False
+    tail = names[len(names) - len(parts) :]
+    return all(fnmatch.fnmatchcase(name, part) for name, part in zip(tail, parts, strict=True))
 
 
 def _list_files(root: Path) -> list[str]:

@@ -304,12 +304,27 @@ def _upgrade_order(
     todo = set(order)
     position = {rid: i for i, rid in enumerate(order)}
     lines = sorted(heads, key=position.__getitem__)
-    below = [_ancestors(h, parents) for h in lines]
+    # Ancestor sets are only needed while two or more lines are walked; computed on demand,
+    # a long linear history stays linear in time instead of quadratic.
+    below: list[set[str] | None] = [None for _ in lines]
+
+    def ancestors_of(j: int) -> set[str]:
+        found = below[j]
+        if found is None:
+            found = below[j] = _ancestors(lines[j], parents)
+        return found
+
     walked: list[str] = []
     idx = 0
     while lines:
         candidate = lines[idx]
-        blocker = next((j for j, anc in enumerate(below) if j != idx and candidate in anc), None)
+        blocker = (
+            None
+            if len(lines) == 1
+            else next(
+                (j for j in range(len(lines)) if j != idx and candidate in ancestors_of(j)), None
+            )
+        )
         if blocker is not None:
             idx = blocker
             continue
@@ -323,10 +338,10 @@ def _upgrade_order(
             idx = max(idx - 1, 0)
             continue
         lines[idx] = nxt[0]
-        below[idx] = _ancestors(nxt[0], parents)
+        below[idx] = None
         for extra in nxt[1:]:
             lines.append(extra)
-            below.append(_ancestors(extra, parents))
+            below.append(None)
     return list(reversed(walked))
 
 
