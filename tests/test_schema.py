@@ -177,3 +177,22 @@ def test_schema_is_frozen_and_sorted() -> None:
     assert schema.table_names == ("a", "b")
     with pytest.raises(AttributeError):
         schema.tables = ()  # type: ignore[misc]
+
+
+def test_stored_check_spellings_fold() -> None:
+    pg = "((total > (0)::numeric) AND ((status)::text = ANY (ARRAY['a'::text])))"
+    assert normalize_expression(pg) == normalize_expression("total > 0 AND status IN ('a')")
+    assert normalize_expression("NOT x IS NULL") == normalize_expression("x IS NOT NULL")
+    assert normalize_expression("(a OR b) AND c") != normalize_expression("a OR b AND c")
+
+
+def test_mariadb_and_mysql8_check_names_are_generated() -> None:
+    inline = Table(
+        "t", (Column("score", "int"),), checks=(CheckConstraint("score", "`score` >= 0"),)
+    )
+    mysql8 = Table(
+        "t", (Column("score", "int"),), checks=(CheckConstraint("t_chk_1", "score >= 0"),)
+    )
+    plain = Table("t", (Column("score", "int"),), checks=(CheckConstraint(None, "score >= 0"),))
+    assert Schema((inline,)).same_as(Schema((plain,)))
+    assert Schema((mysql8,)).same_as(Schema((plain,)))

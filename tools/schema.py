@@ -257,7 +257,7 @@ def is_identifier(text: str) -> bool:
 #: like these; a name that matches is treated as "no name given" when comparing.
 _AUTO_NAME = (
     re.compile(r"^.+_(fkey|key|check|pkey|excl)\d*$"),
-    re.compile(r"^.+_ibfk_\d+$"),
+    re.compile(r"^.+_(ibfk|chk)_\d+$"),
     re.compile(r"^constraint_\d+$", re.IGNORECASE),
     re.compile(r"^sqlite_autoindex_.+$"),
 )
@@ -453,6 +453,20 @@ def _fold(node: exp.Expression) -> exp.Expression:
     )
     if odd_spelling and is_identifier(node.name):
         return exp.to_identifier(node.name.lower())
+    if isinstance(node, exp.Paren) and isinstance(node.parent, exp.And | exp.Or):
+        # PostgreSQL stores `a > 0 AND b IN (...)` as `(a > 0) AND (b IN (...))`; parentheses
+        # around a predicate, or around AND inside OR, change nothing
+        inner = node.this
+        if isinstance(inner, exp.Predicate | exp.Not) or (
+            isinstance(inner, exp.And) and isinstance(node.parent, exp.Or)
+        ):
+            return inner
+    if (
+        isinstance(node, exp.Not)
+        and isinstance(node.this, exp.Is)
+        and isinstance(node.this.expression, exp.Null)
+    ):
+        return exp.Is(this=node.this.this, expression=exp.Null(), negate=True)
     if isinstance(node, exp.Cast):
         inner = node.this
         while isinstance(inner, exp.Paren):
@@ -594,7 +608,7 @@ def _normalize_table(t: Table) -> Table:
         sorted(
             {
                 CheckConstraint(
-                    None if is_generated_name(c.name, name) else c.name,
+                    None if is_generated_name(c.name, name, _check_columns(c)) else c.name,
                     normalize_expression(c.expression),
                 )
                 for c in t.checks
@@ -603,6 +617,15 @@ def _normalize_table(t: Table) -> Table:
         )
     )
     return Table(name, columns, pk, uniques, indexes, fks, checks, t.comment or None)
+
+
+def _check_columns(check: CheckConstraint) -> list[str]:
+    """Columns a check names: MariaDB names an inline column check after its column."""
+    try:
+        tree = sqlglot.parse_one(check.expression.replace("`", '"'), read="postgres")
+    except (sqlglot.errors.ParseError, sqlglot.errors.TokenError):
+        return []
+    return sorted({c.name for c in tree.find_all(exp.Column)}) if tree is not None else []
 
 
 def _index_method(using: str | None) -> str | None:
