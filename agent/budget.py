@@ -100,7 +100,7 @@ def fit_text(text: str, budget_tokens: int, marker: str = "... (cut to fit)") ->
 #: only as whole words, so a prefixed name (`DJANGO_SECRET_KEY`) or a quoted key passes it.
 #: Names must end in the word, so SQL such as `token_count = 0` keeps its meaning.
 _SECRET_ASSIGNMENT = re.compile(
-    r"(?i)\b([A-Za-z0-9_.\-]*(?:SECRET|TOKEN|PASSWORD|PASSWD|PWD|API_?KEY|ACCESS_?KEY|"
+    r"(?i)\b([A-Za-z0-9_.\-]*(?:SECRET|TOKEN|PASSWORD|PASSWD|PASS|PWD|SALT|API_?KEY|ACCESS_?KEY|"
     r"SECRET_?KEY|PRIVATE_?KEY|CREDENTIALS?|SECRET_KEY_BASE|DSN))\b"
     r"(['\"]?\s*(?:=(?!=)|:)\s*)(['\"]?)([^'\"\s,;]+)"
 )

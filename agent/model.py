@@ -12,6 +12,17 @@ base URL (Ollama, vLLM, LM Studio: the same code, key optional), Anthropic
 `Offline`, which explains how to configure one. Which one is used comes from, first to last:
 `MIGWRIGHT_MODEL`, `migwright.toml` `[model]` in the repo, `~/.config/migwright/config.toml`
 `[model]`, then a provider key in the environment (OPENAI_API_KEY, then ANTHROPIC_API_KEY).
+The `[model]` table (repo values win over the user's, environment variables over both):
+
+    [model]
+    name = "openai-compatible:http://localhost:11434/v1:llama3"   # as MIGWRIGHT_MODEL
+    base_url = "https://proxy.example/v1"   # openai / anthropic; else *_BASE_URL or the default
+    api_key_env = "MY_KEY"                  # which variable holds the key (never the key itself)
+    timeout = 60                            # seconds; MIGWRIGHT_MODEL_TIMEOUT overrides
+    tries = 3                               # attempts per call, retries included
+    retry_delay = 1.0                       # first backoff in seconds, doubled each retry
+    max_tokens = 4096                       # Anthropic's output limit
+    structured_output = "auto"              # OpenAI: auto, json_schema or tools
 
 Failures are bounded and named: up to `tries` tries (3) with exponential backoff on 429,
 5xx and connection errors, a malformed answer is asked again with what was wrong, and every
@@ -40,7 +51,7 @@ T = TypeVar("T", bound=BaseModel)
 R = TypeVar("R")
 
 PROVIDERS = ("openai", "anthropic", "openai-compatible")
-DEFAULT_MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-sonnet-4-5"}
+DEFAULT_MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-sonnet-4-6"}
 DEFAULT_BASE_URLS = {
     "openai": "https://api.openai.com/v1",
     "anthropic": "https://api.anthropic.com",
@@ -52,7 +63,7 @@ COMPATIBLE_KEY_VARIABLE = "MIGWRIGHT_MODEL_API_KEY"
 
 CONFIGURE_HINT = (
     "set MIGWRIGHT_MODEL=openai:gpt-4o-mini (with OPENAI_API_KEY), "
-    "anthropic:claude-sonnet-4-5 (with ANTHROPIC_API_KEY) or "
+    "anthropic:claude-sonnet-4-6 (with ANTHROPIC_API_KEY) or "
     "openai-compatible:http://localhost:11434/v1:llama3, or a [model] table in migwright.toml; "
     "structured requests (--add-column ...) work without a model"
 )
@@ -133,7 +144,7 @@ class Offline:
 # ---------------------------------------------------------------------------------------------
 
 _COMPATIBLE = re.compile(
-    r"^(?P<url>https?://(?:\[[^\]]+\]|[^/:\s\[\]]+)(?::\d+)?(?:/[^:\s]*)?):(?P<model>\S+)$"
+    r"^(?P<url>https?://(?:\[[^\]]+\]|[^/:\s\[\]]+)(?::\d+)?+(?:/[^:\s]*)?):(?P<model>\S+)$"
 )
 
 
@@ -200,7 +211,7 @@ def resolve_settings(
     provider, base_url, model = parse_model_spec(str(spec))
     if provider != "openai-compatible":
         base_url = (
-            table.get("base_url") or env.get(BASE_URL_VARIABLES[provider]) or base_url
+            env.get(BASE_URL_VARIABLES[provider]) or table.get("base_url")
         ) or DEFAULT_BASE_URLS[provider]
     key_variable = table.get("api_key_env") or (
         KEY_VARIABLES.get(provider) or COMPATIBLE_KEY_VARIABLE
@@ -342,7 +353,7 @@ def parse_answer(raw: str | Mapping[str, Any] | None, schema: type[T]) -> T:
             text = fenced.group(1)
         try:
             data = json.loads(text)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise malformed(f"the model's answer is not valid JSON ({exc.msg})") from exc
     try:
         return schema.model_validate(data)
@@ -428,6 +439,15 @@ def timed_out(settings: ModelSettings) -> ModelError:
     return ModelError(
         f"the model server at {settings.base_url} did not answer within {settings.timeout:g} s",
         "raise [model] timeout in migwright.toml or MIGWRIGHT_MODEL_TIMEOUT, or use a faster model",
+    )
+
+
+def truncated(settings: ModelSettings) -> ModelError:
+    """The answer hit the output limit: asking again would hit it again."""
+    return ModelError(
+        f"the model's answer was cut off at its output limit ({settings.max_tokens} tokens "
+        "for Anthropic, the server's default otherwise)",
+        "raise [model] max_tokens in migwright.toml, or ask for a smaller change",
     )
 
 

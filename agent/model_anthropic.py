@@ -23,6 +23,7 @@ from .model import (
     safe_message,
     status_failure,
     timed_out,
+    truncated,
     unreachable,
     with_note,
     with_retries,
@@ -101,6 +102,8 @@ class AnthropicModel:
             ) from exc
         if response.stop_reason == "refusal":
             raise refused(safe_message(_text(response), settings))
+        if response.stop_reason == "max_tokens":
+            raise truncated(settings)
         return response
 
     def _sdk(self) -> anthropic.Anthropic:

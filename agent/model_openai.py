@@ -26,6 +26,7 @@ from .model import (
     safe_message,
     status_failure,
     timed_out,
+    truncated,
     unreachable,
     with_note,
     with_retries,
@@ -78,13 +79,13 @@ class OpenAIModel:
     # -- requests -------------------------------------------------------------------------------
     def _structured(
         self,
-        messages: list[dict[str, str]],
+        messages: list[Any],
         json_schema: dict[str, Any],
         tool_name: str,
         schema: type[BaseModel],
     ) -> Any:
         description = (schema.__doc__ or tool_name).strip().splitlines()[0]
-        tool_request = {
+        tool_request: dict[str, Any] = {
             "tools": [
                 {
                     "type": "function",
@@ -99,7 +100,7 @@ class OpenAIModel:
         }
         if self._use_tools:
             return self._create(messages, **tool_request)
-        response_format = {
+        response_format: dict[str, Any] = {
             "type": "json_schema",
             "json_schema": {"name": tool_name, "schema": json_schema, "strict": False},
         }
@@ -109,9 +110,7 @@ class OpenAIModel:
             self._use_tools = True
             return self._create(messages, **tool_request)
 
-    def _create(
-        self, messages: list[dict[str, str]], *, fallback_ok: bool = False, **extra: Any
-    ) -> Any:
+    def _create(self, messages: list[Any], *, fallback_ok: bool = False, **extra: Any) -> Any:
         """One chat completion; SDK errors become ModelError or Retry here."""
         settings = self.settings
         try:
@@ -131,7 +130,7 @@ class OpenAIModel:
                 raise _NoResponseFormat() from exc
             raise status_failure(
                 exc.status_code, safe_message(_error_text(exc), settings), settings
-            )
+            ) from exc
         choice = response.choices[0] if response.choices else None
         if choice is None:
             raise malformed("the server returned no choices")
@@ -140,6 +139,8 @@ class OpenAIModel:
             raise refused(safe_message(refusal, settings))
         if choice.finish_reason == "content_filter":
             raise refused("the provider's content filter stopped the answer")
+        if choice.finish_reason == "length":
+            raise truncated(settings)
         return response
 
     def _sdk(self) -> openai.OpenAI:
@@ -160,7 +161,7 @@ class _NoResponseFormat(Exception):
     """The server rejected `response_format`: ask again with a tool call."""
 
 
-def _messages(system: str, user: str) -> list[dict[str, str]]:
+def _messages(system: str, user: str) -> list[Any]:
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 

@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..tools import ops as o
 from ..tools.schema import (
@@ -80,13 +80,26 @@ class UniqueSpec(_Strict):
     columns: list[str] = Field(min_length=1)
 
 
+#: Referential actions as the model spells them; NO ACTION (the default) becomes None.
+Action = Literal["CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION"]
+
+
+def _upper(value: object) -> object:
+    """`cascade` and `set_null` are what models often write: accept them as CASCADE, SET NULL."""
+    return " ".join(value.upper().replace("_", " ").split()) if isinstance(value, str) else value
+
+
+_ACTION_CASE = field_validator("on_delete", "on_update", mode="before")
+
+
 class ForeignKeySpec(_Strict):
     name: str | None = None
     columns: list[str] = Field(min_length=1)
     ref_table: str
     ref_columns: list[str] = Field(min_length=1)
-    on_delete: Literal["CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION"] | None = None
-    on_update: Literal["CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION"] | None = None
+    on_delete: Action | None = None
+    on_update: Action | None = None
+    _actions = _ACTION_CASE(_upper)
 
     def to_foreign_key(self, names: _Namer, table: str) -> ForeignKey:
         return ForeignKey(
@@ -187,7 +200,7 @@ class AlterColumnOp(_Strict):
     using: str | None = Field(None, description="conversion expression for a type change")
 
     def to_operation(self, names: _Namer) -> o.Operation:
-        default: str | None | o._Keep = o.KEEP
+        default: str | o._Keep | None = o.KEEP
         if self.drop_default:
             default = None
         elif self.default is not None:
@@ -243,12 +256,20 @@ class DropIndexOp(_Strict):
         return o.DropIndex(self.table, self.name, self.concurrently)
 
 
-class AddForeignKeyOp(ForeignKeySpec):
+class AddForeignKeyOp(_Strict):
     op: Literal["add_foreign_key"]
     table: str
+    name: str | None = None
+    columns: list[str] = Field(min_length=1)
+    ref_table: str
+    ref_columns: list[str] = Field(min_length=1)
+    on_delete: Action | None = None
+    on_update: Action | None = None
+    _actions = _ACTION_CASE(_upper)
 
     def to_operation(self, names: _Namer) -> o.Operation:
-        return o.AddForeignKey(self.table, self.to_foreign_key(names, self.table))
+        spec = ForeignKeySpec(**self.model_dump(exclude={"op", "table"}))
+        return o.AddForeignKey(self.table, spec.to_foreign_key(names, self.table))
 
 
 class AddUniqueOp(_Strict):
@@ -269,7 +290,10 @@ class AddCheckOp(_Strict):
     expression: str
 
     def to_operation(self, names: _Namer) -> o.Operation:
-        return o.AddCheck(self.table, _check(CheckSpec(name=self.name, expression=self.expression), names, self.table))
+        return o.AddCheck(
+            self.table,
+            _check(CheckSpec(name=self.name, expression=self.expression), names, self.table),
+        )
 
 
 class DropConstraintOp(_Strict):
