@@ -95,40 +95,14 @@ def fit_text(text: str, budget_tokens: int, marker: str = "... (cut to fit)") ->
 # Secrets
 # ---------------------------------------------------------------------------------------------
 
-#: `.env` / settings assignments whose name ends in a secret word: `STRIPE_SECRET_KEY=...`,
-#: `OPENAI_API_KEY: ...`, `'PASSWORD': '...'`. repo.redact matches `secret=` and `api_key=`
-#: only as whole words, so a prefixed name (`DJANGO_SECRET_KEY`) or a quoted key passes it.
-#: Names must end in the word, so SQL such as `token_count = 0` keeps its meaning.
-_SECRET_ASSIGNMENT = re.compile(
-    r"(?i)\b([A-Za-z0-9_.\-]*(?:SECRET|TOKEN|PASSWORD|PASSWD|PASS|PWD|SALT|API_?KEY|ACCESS_?KEY|"
-    r"SECRET_?KEY|PRIVATE_?KEY|CREDENTIALS?|SECRET_KEY_BASE|DSN))\b"
-    r"(['\"]?\s*(?:=(?!=)|:)\s*)(['\"]?)([^'\"\s,;]+)"
-)
-
-#: Well-known key shapes, wherever they appear (a key pasted into a comment or a README).
-_KEY_SHAPES = re.compile(
-    r"\b(?:sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{16,}"
-    r"|sk_(?:live|test)_[A-Za-z0-9]{8,}"
-    r"|gh[pousr]_[A-Za-z0-9]{20,}"
-    r"|github_pat_[A-Za-z0-9_]{20,}"
-    r"|xox[abposr]-[A-Za-z0-9\-]{10,}"
-    r"|AKIA[0-9A-Z]{16}"
-    r"|AIza[0-9A-Za-z_\-]{30,})"
-)
-
-_BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._\-+/=]{8,}")
-
 
 def scrub(text: str) -> str:
-    """`text` without secrets: repo.redact, then `.env`-style assignments and key shapes.
+    """`text` without secrets (repo.redact: URLs, `.env`-style assignments, key shapes).
 
     Applied to every value that goes into a prompt. It errs towards hiding: a harmless
     `PASSWORD_MIN_LENGTH=8` loses its value too, which costs the model nothing.
     """
-    text = redact(text)
-    text = _SECRET_ASSIGNMENT.sub(lambda m: f"{m[1]}{m[2]}{m[3]}***", text)
-    text = _KEY_SHAPES.sub("***", text)
-    return _BEARER.sub(lambda m: f"{m[1]}***", text)
+    return redact(text)
 
 
 # ---------------------------------------------------------------------------------------------

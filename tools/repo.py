@@ -46,14 +46,40 @@ _SECRET_KEY = re.compile(
 )
 
 
+#: `.env` / settings assignments whose name ends in a secret word: `STRIPE_SECRET_KEY=...`,
+#: `OPENAI_API_KEY: ...`, `'PASSWORD': '...'`: prefixed names and quoted keys count too.
+#: Names must end in the word, so SQL such as `token_count = 0` keeps its meaning.
+_SECRET_ASSIGNMENT = re.compile(
+    r"(?i)\b([A-Za-z0-9_.\-]*(?:SECRET|TOKEN|PASSWORD|PASSWD|PASS|PWD|SALT|API_?KEY|ACCESS_?KEY|"
+    r"SECRET_?KEY|PRIVATE_?KEY|CREDENTIALS?|SECRET_KEY_BASE|DSN))\b"
+    r"(['\"]?\s*(?:=(?!=)|:)\s*)(['\"]?)([^'\"\s,;]+)"
+)
+
+#: Well-known key shapes, wherever they appear (a key pasted into a comment or a README).
+_KEY_SHAPES = re.compile(
+    r"\b(?:sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{16,}"
+    r"|sk_(?:live|test)_[A-Za-z0-9]{8,}"
+    r"|gh[pousr]_[A-Za-z0-9]{20,}"
+    r"|github_pat_[A-Za-z0-9_]{20,}"
+    r"|xox[abposr]-[A-Za-z0-9\-]{10,}"
+    r"|AKIA[0-9A-Z]{16}"
+    r"|AIza[0-9A-Za-z_\-]{30,})"
+)
+
+_BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._\-+/=]{8,}")
+
+
 def redact(text: str) -> str:
-    """Hide passwords in URLs and `password=...`-style assignments.
+    """Hide passwords in URLs, secret-looking assignments and well-known API key shapes.
 
     Every output that can show configuration passes through here, so a database URL read from
     a settings file never reaches a terminal, a JSON report or a prompt with its password.
     """
     text = _SECRET_URL.sub(lambda m: f"{m['scheme']}{m['user']}:***@", text)
-    return _SECRET_KEY.sub(lambda m: f"{m[1]}{m[2]}{m[3]}***", text)
+    text = _SECRET_KEY.sub(lambda m: f"{m[1]}{m[2]}{m[3]}***", text)
+    text = _SECRET_ASSIGNMENT.sub(lambda m: f"{m[1]}{m[2]}{m[3]}***", text)
+    text = _KEY_SHAPES.sub("***", text)
+    return _BEARER.sub(lambda m: f"{m[1]}***", text)
 
 
 @dataclass(frozen=True)
