@@ -18,6 +18,23 @@ from .runners import replay, runner_for
 from .schema import Schema
 from .scratch import create_scratch, server_reachable
 
+#: Settings keys under which adapters report a renamed bookkeeping table (TypeORM's
+#: migrationsTableName, Knex's tableName, Sequelize's migrationStorageTableName, Drizzle's
+#: table, Alembic's version_table, Flyway's table).
+BOOKKEEPING_KEYS = (
+    "migrationsTableName",
+    "tableName",
+    "migrationStorageTableName",
+    "table",
+    "version_table",
+)
+
+
+def bookkeeping_tables(analysis: Analysis) -> tuple[str, ...]:
+    """Tables the framework keeps for itself under a name the repo chose."""
+    settings = analysis.config.settings
+    return tuple(settings[k] for k in BOOKKEEPING_KEYS if settings.get(k))
+
 
 @dataclass(frozen=True)
 class CurrentSchema:
@@ -44,7 +61,7 @@ def rebuild(
     else:
         with create_scratch(target) as db:
             result = replay(analysis, db)
-            schema = introspect(db.engine())
+            schema = introspect(db.engine(), exclude=bookkeeping_tables(analysis))
             method = result.method
     database = introspect(db_url) if db_url else None
     drift: tuple[Operation, ...] = ()

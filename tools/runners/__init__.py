@@ -28,26 +28,24 @@ class ReplayResult:
 
 Runner = Callable[[Analysis, ScratchDatabase, "str | None"], ReplayResult]
 
-#: framework name -> module under migwright.tools.runners exposing `replay(analysis, db, upto)`.
-RUNNERS = {
-    "prisma": "sqlfiles",
-    "drizzle": "sqlfiles",
-    "flyway": "sqlfiles",
-    "golang_migrate": "sqlfiles",
-    "dbmate": "sqlfiles",
-    "sqlfiles": "sqlfiles",
-    "alembic": "alembic",
-    "django": "django",
-}
+#: Frameworks whose history is SQL files that migwright can apply itself when the framework's
+#: own runner (a `<framework>_runner` module with `replay`) is not there.
+SQL_HISTORIES = {"prisma", "drizzle", "flyway", "golang_migrate", "dbmate", "sqlfiles"}
 
 
 def runner_for(framework: str) -> Runner | None:
-    module_name = RUNNERS.get(framework)
-    if module_name is None:
-        return None
-    module = importlib.import_module(f"{__name__}.{module_name}")
-    replay: Runner = module.replay
-    return replay
+    """The framework's own runner's replay when there is one, else the SQL-file replay."""
+    from ..frameworks.generation import runner
+
+    module = runner(framework)
+    if module is not None and hasattr(module, "replay"):
+        own: Runner = module.replay
+        return own
+    if framework in SQL_HISTORIES:
+        sql_module = importlib.import_module(f"{__name__}.sqlfiles")
+        fallback: Runner = sql_module.replay
+        return fallback
+    return None
 
 
 def replay(analysis: Analysis, db: ScratchDatabase, upto: str | None = None) -> ReplayResult:
