@@ -1,0 +1,2 @@
+-- lint: dialect=mysql
+ALTER TABLE orders ADD COLUMN status varchar(20) NOT NULL DEFAULT 'new', ALGORITHM=INSTANT;

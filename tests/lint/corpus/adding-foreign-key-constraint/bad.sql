@@ -1,0 +1,2 @@
+ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey
+  FOREIGN KEY (user_id) REFERENCES users (id);

@@ -1,0 +1,3 @@
+BEGIN;
+CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_id_idx ON orders (user_id);
+COMMIT;

@@ -1,0 +1,1 @@
+CREATE TABLE IF NOT EXISTS settings (key text PRIMARY KEY, value text);

@@ -1,0 +1,4 @@
+BEGIN;
+ALTER TABLE orders ADD COLUMN currency text;
+COMMIT;
+UPDATE orders SET currency = 'EUR' WHERE id BETWEEN 1 AND 10000;

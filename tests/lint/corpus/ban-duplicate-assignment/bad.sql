@@ -1,0 +1,1 @@
+UPDATE orders SET status = 'paid', status = 'shipped' WHERE id = 1;

@@ -1,0 +1,1 @@
+UPDATE orders SET status = 'shipped', shipped_at = now() WHERE id = 1;

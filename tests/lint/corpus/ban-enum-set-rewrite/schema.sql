@@ -1,0 +1,1 @@
+CREATE TABLE orders (id bigint PRIMARY KEY, status ENUM('new', 'paid', 'shipped') NOT NULL);

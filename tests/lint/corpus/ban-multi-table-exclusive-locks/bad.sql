@@ -1,0 +1,4 @@
+BEGIN;
+ALTER TABLE orders ADD COLUMN note text;
+ALTER TABLE users ADD COLUMN note text;
+COMMIT;

@@ -1,0 +1,4 @@
+BEGIN;
+UPDATE users SET locale = 'en' WHERE locale IS NULL;
+ALTER TABLE users ALTER COLUMN locale SET NOT NULL;
+COMMIT;

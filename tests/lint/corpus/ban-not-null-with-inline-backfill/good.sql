@@ -1,0 +1,3 @@
+BEGIN;
+ALTER TABLE users ADD CONSTRAINT users_locale_not_null CHECK (locale IS NOT NULL) NOT VALID;
+COMMIT;

@@ -1,0 +1,2 @@
+CREATE TRIGGER orders_audit AFTER UPDATE ON orders
+  FOR EACH ROW EXECUTE FUNCTION audit_row();

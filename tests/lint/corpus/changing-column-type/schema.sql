@@ -1,0 +1,1 @@
+CREATE TABLE orders (id bigint PRIMARY KEY, total numeric(12,2), note varchar(200));

@@ -1,0 +1,2 @@
+-- lint: expects_down=true
+ALTER TABLE orders ADD COLUMN note text;

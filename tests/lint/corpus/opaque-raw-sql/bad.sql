@@ -1,0 +1,4 @@
+DO $$
+BEGIN
+  EXECUTE 'ALTER TABLE orders ADD COLUMN note text';
+END $$;

@@ -1,0 +1,1 @@
+CREATE TABLE invoices (id bigserial PRIMARY KEY, total numeric(12,2));

@@ -1,0 +1,2 @@
+-- lint: dialect=postgresql
+CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_id_idx ON orders (user_id);

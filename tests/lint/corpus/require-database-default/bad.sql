@@ -1,0 +1,3 @@
+-- lint: in_transaction=true
+ALTER TABLE orders ADD COLUMN priority integer DEFAULT 0 NOT NULL;
+ALTER TABLE orders ALTER COLUMN priority DROP DEFAULT;

@@ -1,0 +1,2 @@
+-- lint: in_transaction=true
+ALTER TABLE orders ADD COLUMN priority integer DEFAULT 0 NOT NULL;

@@ -1,0 +1,2 @@
+-- lint: dialect=mysql
+ALTER TABLE orders ADD INDEX orders_status_idx (status), ALGORITHM=INPLACE, LOCK=NONE;

@@ -1,0 +1,4 @@
+-- lint: in_transaction=true
+BEGIN;
+ALTER TABLE orders ADD COLUMN note text;
+COMMIT;

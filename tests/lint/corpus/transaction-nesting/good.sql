@@ -1,0 +1,2 @@
+-- lint: in_transaction=true
+ALTER TABLE orders ADD COLUMN note text;
