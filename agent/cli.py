@@ -112,6 +112,111 @@ def sql(
     guarded(body)
 
 
+@app.command(context_settings=REQUEST_SETTINGS)
+def lint(
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="SQL files (migrations) to lint.")
+    ] = None,
+    dialect: Annotated[
+        str, typer.Option("--dialect", "-d", help="postgresql, mysql, mariadb or sqlite.")
+    ] = "postgresql",
+    down: Annotated[
+        Path | None, typer.Option("--down", help="The down SQL of a single file, linted too.")
+    ] = None,
+    pg_version: Annotated[
+        str | None, typer.Option("--pg-version", "--server-version", help="e.g. 14.2")
+    ] = None,
+    db: Annotated[
+        str | None, typer.Option("--db", help="Read version and table sizes (read-only).")
+    ] = None,
+    stats: Annotated[
+        Path | None, typer.Option("--stats", help="JSON file with version and table sizes.")
+    ] = None,
+    rule: Annotated[list[str] | None, typer.Option("--rule", help="Only these rules.")] = None,
+    ignore: Annotated[list[str] | None, typer.Option("--ignore", help="Skip these.")] = None,
+    in_transaction: Annotated[
+        bool, typer.Option("--in-transaction", help="The runner wraps each file in one.")
+    ] = False,
+    fail_on: Annotated[
+        str, typer.Option("--fail-on", help="error, warning or note: exit 1 at or above.")
+    ] = "error",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    sarif: Annotated[
+        Path | None, typer.Option("--sarif", help="Write SARIF 2.1.0 here ('-' for stdout).")
+    ] = None,
+) -> None:
+    """Lint SQL migrations (or a request, e.g. --add-index "orders (user_id)") for safety."""
+
+    def body() -> None:
+        from ..tools.lint.base import LintContext, parse_version
+        from ..tools.lint.engine import LintResult, lint_file, lint_plan
+        from ..tools.lint.output import lint_result_to_json, to_sarif
+        from ..tools.lint_inputs import stats_from_database, stats_from_file
+
+        version = parse_version(pg_version)
+        table_stats = None
+        if stats is not None:
+            file_version, table_stats = stats_from_file(stats)
+            version = version or file_version
+        if db is not None:
+            db_version, table_stats = stats_from_database(db)
+            version = version or db_version
+        context = LintContext(
+            dialect=dialect, version=version, stats=table_stats, in_transaction=in_transaction
+        )
+        results: list[LintResult] = []
+        if ctx.args:
+            from ..tools.plan_sql import plan_sql
+
+            planned = plan_sql(list(ctx.args), _family(dialect), db_url=db)
+            results.append(
+                lint_plan(
+                    planned.request.operations, planned.before, context, rules=rule, ignore=ignore
+                )
+            )
+        for path in files or []:
+            results.append(
+                lint_file(
+                    path,
+                    context,
+                    down_path=down if len(files or []) == 1 else None,
+                    rules=rule,
+                    ignore=ignore,
+                )
+            )
+        if not results:
+            fail('nothing to lint (give SQL files, or a request such as --add-index "t (c)")')
+        findings = [f for r in results for f in r.findings]
+        merged = LintResult(
+            tuple(findings),
+            results[0].dialect,
+            tuple(f for r in results for f in r.files),
+            sum(r.statements for r in results),
+            results[0].rules,
+        )
+        if sarif is not None:
+            document = to_sarif(merged.findings, merged.files, rules=merged.rules)
+            if str(sarif) == "-":
+                emit_json(document)
+            else:
+                sarif.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        if as_json:
+            emit_json(lint_result_to_json(merged))
+        elif str(sarif) != "-":
+            views.print_lint(out, merged)
+        if merged.failed(fail_on):
+            raise typer.Exit(1)
+
+    guarded(body)
+
+
+def _family(dialect: str) -> str:
+    from ..tools.dialects import get as get_dialect
+
+    return get_dialect(dialect).name
+
+
 @app.command()
 def grammar() -> None:
     """Print the request grammar (the verbs `sql` and `new` take)."""

@@ -99,6 +99,26 @@ def print_sql(console: Console, plan: SqlPlan, down: bool = False) -> None:
             console.print(f"-- the down cannot restore {loss}", markup=False)
 
 
+def print_lint(console: Console, result: Any) -> None:
+    """Findings grouped by place, worst first, with the action and the safe alternative."""
+    order = {"error": 0, "warning": 1, "note": 2}
+    style = {"error": "bold red", "warning": "yellow", "note": "cyan"}
+    for f in sorted(result.findings, key=lambda f: (order[f.severity], f.where())):
+        where = f.where()
+        console.print(
+            f"[{style[f.severity]}]{f.severity}[/] [bold]{f.rule}[/]"
+            + (f"  {where}" if where else ""),
+            highlight=False,
+        )
+        console.print(f"  {f.message}", markup=False)
+        console.print(f"  fix: {f.help}", markup=False)
+        if f.safe_alternative:
+            for line in f.safe_alternative.splitlines():
+                console.print(f"    {line}", markup=False)
+    counts = ", ".join(f"{result.count(s)} {s}" for s in ("error", "warning", "note"))
+    console.print(f"{result.statements} statement(s) linted: {counts}", highlight=False)
+
+
 def inspect_json(
     analysis: Analysis, description: str, current: CurrentSchema | None = None
 ) -> dict[str, Any]:
