@@ -217,6 +217,65 @@ def _family(dialect: str) -> str:
     return get_dialect(dialect).name
 
 
+@app.command(context_settings=REQUEST_SETTINGS)
+def new(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Option("--repo", "-C", help="The repository.")] = Path("."),
+    framework: Annotated[
+        str | None, typer.Option("--framework", "-f", help="Pick one (name or name@folder).")
+    ] = None,
+    dialect: Annotated[
+        str | None, typer.Option("--dialect", "-d", help="Validate on this dialect.")
+    ] = None,
+    db: Annotated[
+        str | None, typer.Option("--db", help="Read the current schema from here (read-only).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the files; write nothing.")
+    ] = False,
+    no_validate: Annotated[
+        bool, typer.Option("--no-validate", help="Skip the scratch-database round trip.")
+    ] = False,
+    rows: Annotated[int, typer.Option("--rows", help="Seeded rows per table.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the seeded rows.")] = 0,
+    show: Annotated[
+        bool, typer.Option("--show/--no-show", help="Print the files and the document.")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Write a migration: analyse, plan, generate, validate on a scratch database, document.
+
+    Files are written only after the migration went up, down and up again cleanly.
+    """
+    from .plan import Context, Options, run_steps
+    from .steps import STEPS
+
+    options = Options(
+        path=path,
+        args=tuple(ctx.args),
+        framework=framework,
+        dialect=dialect,
+        db=db,
+        dry_run=dry_run,
+        validate=not no_validate,
+        rows=rows,
+        seed=seed,
+    )
+    context = Context(options)
+    if as_json:
+        run = run_steps(STEPS, context)
+        emit_json(views.run_json(run))
+    else:
+        with views.StepPrinter(out) as printer:
+            run = run_steps(STEPS, context, printer.listener)
+        views.print_run(out, run, show=show)
+    failed = run.failed_step
+    if failed is not None:
+        if not as_json:
+            say_error(failed.error or failed.summary)
+        raise typer.Exit(int(failed.outputs.get("exit_code", 1)))
+
+
 @app.command()
 def grammar() -> None:
     """Print the request grammar (the verbs `sql` and `new` take)."""

@@ -99,6 +99,79 @@ def print_sql(console: Console, plan: SqlPlan, down: bool = False) -> None:
             console.print(f"-- the down cannot restore {loss}", markup=False)
 
 
+class StepPrinter:
+    """The ten steps as they run: a spinner on the running step, then its mark and timing."""
+
+    STYLES = {"ok": "green", "warning": "yellow", "failed": "bold red", "skipped": "dim"}
+    LABELS = {"ok": "ok", "warning": "warn", "failed": "FAIL", "skipped": "skip"}
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.status: Any = None
+
+    def __enter__(self) -> StepPrinter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.status is not None:
+            self.status.stop()
+
+    def listener(self, event: str, result: Any) -> None:
+        if event == "start":
+            self.status = self.console.status(f"{result.number:>2}. {result.title}")
+            self.status.start()
+            return
+        if self.status is not None:
+            self.status.stop()
+            self.status = None
+        label = f"{self.LABELS[result.status]:>4}"
+        self.console.print(
+            f"[{self.STYLES[result.status]}]{label}[/] {result.number:>2}. {result.title} "
+            f"[dim]({result.seconds:.1f}s)[/]",
+            highlight=False,
+        )
+        pad = " " * 9
+        if result.summary:
+            self.console.print(f"{pad}{result.summary}", markup=False)
+        for finding in result.findings[:8]:
+            self.console.print(f"{pad}- {finding}", markup=False)
+        if len(result.findings) > 8:
+            self.console.print(f"{pad}... {len(result.findings) - 8} more", markup=False)
+
+
+def run_json(run: Any) -> dict[str, Any]:
+    ctx = run.context
+    return {
+        "ok": run.ok,
+        "steps": [r.to_json() for r in run.results],
+        "files": [
+            {"path": f.path, "kind": f.kind, "existing": f.existing, "content": f.content}
+            for f in ctx.files
+        ],
+        "document": ctx.document,
+        "written": [str(p) for p in ctx.written],
+        "dry_run": ctx.options.dry_run,
+    }
+
+
+def print_run(console: Console, run: Any, show: bool = True) -> None:
+    ctx = run.context
+    if show and ctx.files:
+        for f in ctx.files:
+            label = "updated" if f.existing else "new"
+            console.rule(f"{f.path} ({label} {f.kind})")
+            console.print(f.content.rstrip(), markup=False, highlight=False)
+    if show and ctx.document:
+        console.rule("migration document")
+        console.print(ctx.document.rstrip(), markup=False, highlight=False)
+    if ctx.written:
+        console.print(f"\nwrote {len(ctx.written)} file(s):", highlight=False)
+        for p in ctx.written:
+            console.print(f"  {p}", markup=False)
+    elif run.ok and ctx.options.dry_run:
+        console.print("\ndry run: nothing written", highlight=False)
+
+
 def print_lint(console: Console, result: Any) -> None:
     """Findings grouped by place, worst first, with the action and the safe alternative."""
     order = {"error": 0, "warning": 1, "note": 2}
