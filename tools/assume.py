@@ -108,10 +108,11 @@ def _refuse_without_context(op: o.Operation, dialect: str, created: set[str]) ->
             f"{op.describe().strip()}: SQLite rebuilds the table for this, which needs all of it",
             hint,
         )
-    if dialect == "mysql" and isinstance(op, o.AlterColumn) and op.type is None:
+    if dialect == "mysql" and isinstance(op, o.AlterColumn):
         raise SpecError(
-            f"{op.describe().strip()}: MySQL restates the whole column, and its type is not known",
-            f"{hint}, or give the type: alter column {op.column} type ...",
+            f"{op.describe().strip()}: MySQL's MODIFY restates the whole column (type, NULL, "
+            "default), and the current definition is not known",
+            hint,
         )
     if isinstance(op, o.DropColumn | o.DropTable):
         raise SpecError(f"{op.describe().strip()}: its reverse needs the dropped definition", hint)
