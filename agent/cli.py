@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, Literal, NoReturn, cast
 
 import typer
 from rich.console import Console
@@ -205,10 +205,16 @@ def lint(
             emit_json(lint_result_to_json(merged))
         elif str(sarif) != "-":
             views.print_lint(out, merged)
-        if merged.failed(fail_on):
+        if merged.failed(_severity(fail_on)):
             raise typer.Exit(1)
 
     guarded(body)
+
+
+def _severity(text: str) -> Literal["error", "warning", "note"]:
+    if text not in ("error", "warning", "note"):
+        fail(f"unknown severity {text!r} for --fail-on (use error, warning or note)")
+    return cast(Literal["error", "warning", "note"], text)
 
 
 def _family(dialect: str) -> str:

@@ -15,7 +15,7 @@ try:  # typer >= 0.2x vendors click
         UsageError,
     )
 except ImportError:  # pragma: no cover - typer with a click dependency
-    from click.exceptions import (  # type: ignore[no-redef,unused-ignore]
+    from click.exceptions import (  # type: ignore[assignment,no-redef,unused-ignore]
         ClickException,
         NoArgsIsHelpError,
         NoSuchOption,

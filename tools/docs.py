@@ -126,12 +126,12 @@ def _indexing(plan: MigrationPlan, report: dict[str, Any] | None) -> list[str]:
         out.append(
             f"- `{op.index.name}` on {op.table} ({', '.join(op.index.columns)}), built {how}"
         )
-    for op in fks:
-        if not _covered(plan.after, op.table, op.foreign_key.columns):
+    for fk_op in fks:
+        fk = fk_op.foreign_key
+        if not _covered(plan.after, fk_op.table, fk.columns):
             out.append(
-                f"- foreign key {op.foreign_key.name} on {op.table}"
-                f"({', '.join(op.foreign_key.columns)}) has no index starting with its columns: "
-                "deletes on the parent scan the child table"
+                f"- foreign key {fk.name} on {fk_op.table}({', '.join(fk.columns)}) has no index "
+                "starting with its columns: deletes on the parent scan the child table"
             )
     explain = (report or {}).get("explain") or []
     for item in explain:
@@ -151,7 +151,7 @@ def _covered(schema: Schema, table: str, columns: Sequence[str]) -> bool:
 
 def _locks(report: dict[str, Any] | None, findings: Sequence[Any]) -> list[str]:
     out: list[str] = []
-    statements = []
+    statements: list[dict[str, Any]] = []
     for phase in (report or {}).get("phases", []):
         if phase.get("name") == "up":
             statements = phase.get("statements") or []
@@ -212,9 +212,7 @@ def _checklist(facts: DocFacts) -> list[str]:
         sized = [f"{t} ({sizes[t]:,} rows)" if t in sizes else t for t in tables]
         out.append(f"- [ ] Check the size of {', '.join(sized)} and plan for the locks above.")
     if facts.references:
-        out.append(
-            f"- [ ] Change these {len(facts.references)} places in the code first:"
-        )
+        out.append(f"- [ ] Change these {len(facts.references)} places in the code first:")
         out += [f"  - {ref}" for ref in facts.references]
     out.append("")
     out.append("Deploy:")

@@ -447,7 +447,7 @@ def normalize_expression(text: str) -> str:
     return tree.sql(dialect="postgres", normalize=True, identify=False).lower()
 
 
-def _fold(node: exp.Expression) -> exp.Expression:
+def _fold(node: exp.Expr) -> exp.Expr:
     odd_spelling = isinstance(node, exp.Identifier) and (
         node.quoted or node.name != node.name.lower()
     )

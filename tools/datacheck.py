@@ -1,0 +1,397 @@
+"""Row counts and checksums of table data, to prove a migration kept (or only declared-lost) it.
+
+The validator snapshots the seeded data before a migration, after its up, after its down, and
+compares. A checksum has to ignore what does not change the data and catch what does:
+
+- values are rendered canonically before hashing, so spelling differences do not count:
+  numbers without trailing zeros (`1.50` in numeric(10,2) and `1.5000` in numeric(12,4) are
+  both `1.5`), timestamps as UTC `YYYY-MM-DD HH:MM:SS.ffffff`, booleans as `t`/`f`, JSON in one
+  normal form (PostgreSQL's jsonb text: keys by length then bytes), bytes as hex. A widened type
+  or a rebuilt table therefore keeps its checksum, and so does the same data on another dialect
+  (double precision aside: each database spells large floats its own way);
+- every checksum is a sum of per-row MD5 prefixes (mod 2**64), so no ORDER BY is needed: the
+  result does not depend on collations, on the physical row order a rebuild leaves, or on the
+  table having a primary key at all;
+- each column gets two checksums: one of its values alone (a multiset) and, when the table has
+  a primary key, one of (key, value) pairs, which catches values moved between rows. A whole-row
+  checksum covers tables without a key.
+
+PostgreSQL computes all of it in one aggregate query per table; MySQL too, except for tables with
+JSON columns (MariaDB stores JSON as text, so it is normalised in Python); SQLite streams rows
+into Python. `compare` then attributes each difference to a table or column and marks those the
+migration declared (a dropped column, a backfill), so the validator can tell a loss it was told
+about from a failure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Connection, Engine
+
+from .datacheck_declared import DeclaredChanges, declared_changes
+from .datacheck_render import json_text, kind_of, render_value, sql_text
+from .dialects import get as get_dialect
+from .errors import IntrospectionError
+from .schema import Schema, Table
+
+__all__ = [
+    "ColumnChecksum",
+    "DataDifference",
+    "DataSnapshot",
+    "DeclaredChanges",
+    "TableSnapshot",
+    "column_values",
+    "compare",
+    "declared_changes",
+    "json_text",
+    "render_value",
+    "snapshot",
+]
+
+_MOD = 2**64
+_UNIT = "\x1f"  # between the cells of a row
+_KEY = "\x1e"  # between the cells of a primary key
+
+
+@dataclass(frozen=True)
+class ColumnChecksum:
+    """`values`: the column's values as a multiset; `keyed`: (primary key, value) pairs."""
+
+    values: str
+    keyed: str | None = None
+
+
+@dataclass(frozen=True)
+class TableSnapshot:
+    table: str
+    rows: int
+    checksum: str
+    key: tuple[str, ...] = ()
+    columns: Mapping[str, ColumnChecksum] = field(default_factory=dict)
+    #: "sql" when the database computed it, "python" when rows were streamed.
+    method: str = "sql"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "rows": self.rows,
+            "checksum": self.checksum,
+            "key": list(self.key),
+            "columns": {
+                name: {"values": c.values, "keyed": c.keyed} for name, c in self.columns.items()
+            },
+            "method": self.method,
+        }
+
+
+@dataclass(frozen=True)
+class DataSnapshot:
+    dialect: str
+    tables: Mapping[str, TableSnapshot] = field(default_factory=dict)
+
+    def table(self, name: str) -> TableSnapshot:
+        try:
+            return self.tables[name]
+        except KeyError:
+            raise IntrospectionError(
+                f"the snapshot holds no table {name}",
+                f"snapshot it first; it holds: {', '.join(self.tables) or '(nothing)'}",
+            ) from None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"dialect": self.dialect, "tables": [t.to_dict() for t in self.tables.values()]}
+
+
+@dataclass(frozen=True)
+class DataDifference:
+    """One way the data changed. `declared` is True when the migration said it would."""
+
+    table: str
+    column: str | None
+    kind: str  # table_missing, row_count, column_missing, values, rows
+    before: str | int | None = None
+    after: str | int | None = None
+    declared: bool = False
+
+    def describe(self) -> str:
+        where = f"{self.table}.{self.column}" if self.column else self.table
+        what = {
+            "table_missing": "table is gone",
+            "row_count": f"row count {self.before} -> {self.after}",
+            "column_missing": "column is gone",
+            "values": "values changed",
+            "rows": "values moved between rows",
+        }.get(self.kind, self.kind)
+        return f"{where}: {what}{' (declared)' if self.declared else ''}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "column": self.column,
+            "kind": self.kind,
+            "before": self.before,
+            "after": self.after,
+            "declared": self.declared,
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Snapshot
+# ---------------------------------------------------------------------------------------------
+
+
+def snapshot(
+    engine: Engine | Connection,
+    schema: Schema,
+    tables: Iterable[str] | None = None,
+    columns: Mapping[str, Sequence[str]] | None = None,
+) -> DataSnapshot:
+    """Row count and checksums of each table of `schema` (or of `tables`) as the data stands.
+
+    `columns` limits a table's checksums to some of its columns (all of them by default).
+    """
+    names = list(tables) if tables is not None else list(schema.table_names)
+    if isinstance(engine, Connection):
+        return _snapshot(engine, schema, names, columns or {})
+    with engine.connect() as conn:
+        return _snapshot(conn, schema, names, columns or {})
+
+
+def _snapshot(
+    conn: Connection, schema: Schema, names: list[str], columns: Mapping[str, Sequence[str]]
+) -> DataSnapshot:
+    dialect = {"mariadb": "mysql"}.get(conn.dialect.name, conn.dialect.name)
+    raw: Any = conn.connection.dbapi_connection
+    out: dict[str, TableSnapshot] = {}
+    with _utc_session(raw, dialect):
+        for name in names:
+            table = schema.table(name)
+            chosen = list(columns.get(name, table.column_names))
+            for column in chosen:
+                table.column(column)
+            try:
+                out[name] = _table_snapshot(raw, dialect, table, chosen)
+            except conn.dialect.loaded_dbapi.Error as exc:
+                raise IntrospectionError(
+                    f"cannot read the data of {name}: {str(exc).strip().splitlines()[0]}",
+                    "snapshot with the schema the database holds now (introspect it first)",
+                ) from exc
+    return DataSnapshot(dialect, out)
+
+
+@contextmanager
+def _utc_session(raw: Any, dialect: str) -> Iterator[None]:
+    """MySQL renders TIMESTAMP columns in the session's zone: UTC while reading, then back."""
+    if dialect != "mysql":
+        yield
+        return
+    cursor = raw.cursor()
+    try:
+        cursor.execute("SELECT @@session.time_zone")
+        zone = cursor.fetchone()[0]
+        cursor.execute("SET time_zone = '+00:00'")
+        try:
+            yield
+        finally:
+            cursor.execute("SET time_zone = %s", (zone,))
+    finally:
+        cursor.close()
+
+
+def _table_snapshot(raw: Any, dialect: str, table: Table, chosen: list[str]) -> TableSnapshot:
+    kinds = {c: kind_of(table.column(c).type) for c in [*chosen, *table.primary_key]}
+    in_python = dialect == "sqlite" or (
+        dialect == "mysql" and any(k == "json" for k in kinds.values())
+    )
+    if in_python:
+        return _python_snapshot(raw, dialect, table, chosen, kinds)
+    return _sql_snapshot(raw, dialect, table, chosen, kinds)
+
+
+def _hash(text: str) -> int:
+    return int(hashlib.md5(text.encode("utf-8")).hexdigest()[:15], 16)
+
+
+def _digest(total: Any) -> str:
+    return f"{int(total or 0) % _MOD:016x}"
+
+
+# -- in the database ---------------------------------------------------------------------------
+
+
+def _sql_snapshot(
+    raw: Any, dialect: str, table: Table, chosen: list[str], kinds: dict[str, str]
+) -> TableSnapshot:
+    quote = get_dialect(dialect).quote
+    pg = dialect == "postgresql"
+
+    def cell(column: str) -> str:
+        text = sql_text(dialect, quote(column), kinds[column])
+        return f"COALESCE('v' || {text}, 'N')" if pg else f"COALESCE(CONCAT('v', {text}), 'N')"
+
+    def join(parts: list[str], sep: int) -> str:
+        if pg:
+            return f" || chr({sep}) || ".join(parts) if parts else "''"
+        return f"CONCAT_WS(CHAR({sep} USING utf8mb4), {', '.join(parts)})" if parts else "''"
+
+    def h(text: str) -> str:
+        if pg:
+            return f"COALESCE(SUM(('x' || substr(md5({text}), 1, 15))::bit(60)::bigint), 0)"
+        return f"COALESCE(SUM(CAST(CONV(SUBSTRING(MD5({text}), 1, 15), 16, 10) AS UNSIGNED)), 0)"
+
+    key = list(table.primary_key)
+    key_text = join([cell(c) for c in key], 30)
+    parts = ["COUNT(*)", h(join([cell(c) for c in sorted(chosen)], 31))]
+    for column in chosen:
+        parts.append(h(cell(column)))
+        if key:
+            parts.append(h(join([key_text, cell(column)], 31)))
+    cursor = raw.cursor()
+    try:
+        cursor.execute(f"SELECT {', '.join(parts)} FROM {quote(table.name)}")
+        result = list(cursor.fetchone())
+    finally:
+        cursor.close()
+    columns: dict[str, ColumnChecksum] = {}
+    position = 2
+    for column in chosen:
+        keyed = _digest(result[position + 1]) if key else None
+        columns[column] = ColumnChecksum(_digest(result[position]), keyed)
+        position += 2 if key else 1
+    return TableSnapshot(table.name, int(result[0]), _digest(result[1]), tuple(key), columns, "sql")
+
+
+# -- in Python ---------------------------------------------------------------------------------
+
+
+def _python_snapshot(
+    raw: Any, dialect: str, table: Table, chosen: list[str], kinds: dict[str, str]
+) -> TableSnapshot:
+    quote = get_dialect(dialect).quote
+    key = list(table.primary_key)
+    read = list(dict.fromkeys([*chosen, *key]))
+    by_name = sorted(chosen)
+    count, row_sum = 0, 0
+    sums = {c: 0 for c in chosen}
+    keyed = {c: 0 for c in chosen}
+    cursor = raw.cursor()
+    try:
+        cursor.execute(f"SELECT {', '.join(quote(c) for c in read)} FROM {quote(table.name)}")
+        while batch := cursor.fetchmany(2000):
+            for values in batch:
+                cells = {
+                    c: _cell(render_value(v, kinds[c])) for c, v in zip(read, values, strict=True)
+                }
+                count += 1
+                row_sum += _hash(_UNIT.join(cells[c] for c in by_name))
+                key_text = _KEY.join(cells[c] for c in key)
+                for c in chosen:
+                    sums[c] += _hash(cells[c])
+                    if key:
+                        keyed[c] += _hash(key_text + _UNIT + cells[c])
+    finally:
+        cursor.close()
+    columns = {
+        c: ColumnChecksum(_digest(sums[c]), _digest(keyed[c]) if key else None) for c in chosen
+    }
+    return TableSnapshot(table.name, count, _digest(row_sum), tuple(key), columns, "python")
+
+
+def _cell(text: str | None) -> str:
+    return "N" if text is None else "v" + text
+
+
+# ---------------------------------------------------------------------------------------------
+# Compare
+# ---------------------------------------------------------------------------------------------
+
+
+def compare(
+    before: DataSnapshot,
+    after: DataSnapshot,
+    declared: DeclaredChanges | None = None,
+) -> list[DataDifference]:
+    """What changed from `before` to `after`, per table and column, declared changes marked.
+
+    Renamed tables and columns (from `declared`) are followed. Tables only in `after` are new
+    and not reported. A whole-row difference is reported only when no column explains it.
+    """
+    declared = declared or DeclaredChanges()
+    out: list[DataDifference] = []
+    for name, old in before.tables.items():
+        new_name = declared.renamed_tables.get(name, name)
+        new = after.tables.get(new_name)
+        if new is None:
+            out.append(
+                DataDifference(
+                    name, None, "table_missing", declared=name in declared.dropped_tables
+                )
+            )
+            continue
+        table_declared = name in declared.changed_tables
+        if old.rows != new.rows:
+            out.append(DataDifference(name, None, "row_count", old.rows, new.rows, table_declared))
+        found = _column_differences(name, old, new, declared, table_declared)
+        out += found
+        same_columns = set(old.columns) == set(new.columns)
+        if not found and same_columns and old.rows == new.rows and old.checksum != new.checksum:
+            out.append(
+                DataDifference(name, None, "rows", old.checksum, new.checksum, table_declared)
+            )
+    return out
+
+
+def _column_differences(
+    name: str,
+    old: TableSnapshot,
+    new: TableSnapshot,
+    declared: DeclaredChanges,
+    table_declared: bool,
+) -> list[DataDifference]:
+    renamed = {c: declared.renamed_columns.get((name, c), c) for c in old.key}
+    same_key = bool(old.key) and tuple(renamed[c] for c in old.key) == new.key
+    out: list[DataDifference] = []
+    for column, checksum in old.columns.items():
+        target = declared.renamed_columns.get((name, column), column)
+        if target not in new.columns:
+            lost = (name, column) in declared.dropped_columns or table_declared
+            out.append(DataDifference(name, column, "column_missing", declared=lost))
+            continue
+        other = new.columns[target]
+        a, b = (checksum.keyed, other.keyed) if same_key else (checksum.values, other.values)
+        if a != b:
+            changed = (name, column) in declared.changed_columns or table_declared
+            out.append(DataDifference(name, column, "values", a, b, changed))
+    return out
+
+
+def column_values(
+    engine: Engine | Connection, table: Table | str, column: str, limit: int = 10
+) -> list[str | None]:
+    """Up to `limit` values of a column as canonical text, for reports (primary key order)."""
+    name = table.name if isinstance(table, Table) else table
+    kind = kind_of(table.column(column).type) if isinstance(table, Table) else "text"
+    order = list(table.primary_key) if isinstance(table, Table) and table.primary_key else [column]
+
+    def read(conn: Connection) -> list[str | None]:
+        dialect = {"mariadb": "mysql"}.get(conn.dialect.name, conn.dialect.name)
+        quote = get_dialect(dialect).quote
+        selected = quote(column)
+        if dialect == "postgresql" and kind == "json":
+            selected += "::jsonb::text"  # psycopg would hand back parsed documents
+        sql = (
+            f"SELECT {selected} FROM {quote(name)} "
+            f"ORDER BY {', '.join(quote(c) for c in order)} LIMIT {int(limit)}"
+        )
+        rows = conn.exec_driver_sql(sql).all()
+        return [render_value(r[0], kind) for r in rows]
+
+    if isinstance(engine, Connection):
+        return read(engine)
+    with engine.connect() as conn:
+        return read(conn)
