@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .analysis import Analysis
+from .dialects import get as get_dialect
 from .diff import diff_schemas
 from .introspect import introspect
 from .ops import Operation
 from .runners import replay, runner_for
 from .schema import Schema
-from .scratch import create_scratch, server_reachable
+from .scratch import create_scratch, dialect_of, server_reachable
 
 #: Settings keys under which adapters report a renamed bookkeeping table (TypeORM's
 #: migrationsTableName, Knex's tableName, Sequelize's migrationStorageTableName, Drizzle's
@@ -65,6 +66,13 @@ def rebuild(
             method = result.method
     database = introspect(db_url) if db_url else None
     drift: tuple[Operation, ...] = ()
-    if schema is not None and database is not None:
-        drift = tuple(diff_schemas(schema, database))
+    if schema is not None and database is not None and db_url is not None:
+        if dialect_of(db_url) == target:
+            fold = get_dialect(target).comparable
+            drift = tuple(diff_schemas(fold(schema).normalized(), fold(database).normalized()))
+        else:
+            note = (
+                f"drift not compared: the history was replayed on {target} and --db is "
+                f"{dialect_of(db_url)}; pass --dialect {dialect_of(db_url)}"
+            )
     return CurrentSchema(schema, target, method, note, database, drift)
