@@ -20,6 +20,7 @@ from .. import __version__
 from ..tools.errors import MigwrightError
 from . import views
 from .clicompat import ClickException, NoArgsIsHelpError, NoSuchOption, UsageError
+from .cmd_ide import ide_app, mcp_command
 
 app = typer.Typer(
     name="migwright",
@@ -96,7 +97,10 @@ def sql(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
-    """Print the SQL for a request, e.g. --add-column "orders.shipped_at timestamptz"."""
+    """Print the SQL (up, or --down) of a request for one dialect.
+
+    Example: migwright sql -d postgresql --add-column "orders.shipped_at timestamptz"
+    """
 
     def body() -> None:
         from ..tools.dialects import get as get_dialect
@@ -146,7 +150,10 @@ def lint(
         Path | None, typer.Option("--sarif", help="Write SARIF 2.1.0 here ('-' for stdout).")
     ] = None,
 ) -> None:
-    """Lint SQL migrations (or a request, e.g. --add-index "orders (user_id)") for safety."""
+    """Lint SQL migrations, or a request, for locks, rewrites and data loss.
+
+    Example: migwright lint db/migrations/*.sql --stats stats.json --sarif lint.sarif
+    """
 
     def body() -> None:
         from ..tools.lint.base import LintContext, parse_version
@@ -333,6 +340,10 @@ def inspect(
             views.print_inspect(out, analysis, description, current)
 
     guarded(body)
+
+
+app.add_typer(ide_app, name="ide")
+app.command("mcp")(mcp_command)
 
 
 def main(argv: list[str] | None = None) -> None:

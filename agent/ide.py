@@ -20,6 +20,7 @@ a different one is an error naming `--force`.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -230,4 +231,14 @@ def install(root: Path, flavour: Flavour = "claude", force: bool = False) -> Ins
             "use --force to replace it, or --print to see migwright's version",
         )
     write_files(root, [File(relative, text, kind="doc", existing=exists)])
+    if not exists:
+        _readable(target)
     return Installed(target, flavour, "replaced" if exists else "written")
+
+
+def _readable(path: Path) -> None:
+    """Give a new file the mode the umask allows (the atomic writer's temporary file is 0600,
+    and the command file is meant to be shared with the team through git)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)

@@ -28,6 +28,8 @@ def test_writes_new_files_and_updates_existing_ones(tmp_path: Path) -> None:
     assert (tmp_path / "migrations/0002_x.py").read_text() == "up\n"
     assert (tmp_path / "models.py").read_text() == "new\n"
     assert not list(tmp_path.rglob(".migwright-*"))
+    mode = (tmp_path / "migrations/0002_x.py").stat().st_mode & 0o777
+    assert mode & 0o044 == 0o044, oct(mode)  # readable by others, as a new file normally is
 
 
 @pytest.mark.parametrize(

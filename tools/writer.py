@@ -18,6 +18,12 @@ from .errors import ConfigError
 from .frameworks.render import File
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def check_files(root: Path, files: Sequence[File]) -> None:
     """Raise before writing anything if any file would overwrite or escape the repo."""
     base = root.resolve()
@@ -53,6 +59,8 @@ def write_files(root: Path, files: Sequence[File]) -> list[Path]:
                 raise ConfigError(f"{f.path} appeared while writing", "run again")
             if f.existing:
                 os.chmod(tmp, target.stat().st_mode & 0o7777)
+            else:  # mkstemp makes 0600; a migration gets the mode any new file would get
+                os.chmod(tmp, 0o666 & ~_umask())
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
