@@ -226,9 +226,7 @@ def testing_step(ctx: Context, result: StepResult) -> None:
     data = report.to_json()
     result.outputs = {"report": data}
     result.summary = "passed" if data.get("ok") else "FAILED"
-    result.findings = [
-        f"{v['name']}: {v.get('reason') or 'ok'}" for v in data.get("verdicts", []) if not v["ok"]
-    ]
+    result.findings = report.failures()
     if not data.get("ok"):
         raise ValidationFailed(
             f"validation failed: {result.findings[0] if result.findings else 'see the report'}",

@@ -1,0 +1,93 @@
+"""Step 8's wiring: which runner proves the migration, on what copy of the repo.
+
+With a framework runner, the real runner runs on a throwaway copy of the repository: the
+history first (on the copy as it is), then the rendered files are written into the copy and the
+runner goes up, down and up again. The person's working tree is never touched. Without a
+runner (a framework migwright reads but cannot run here), migwright's own SQL for the plan is
+executed after the history was replayed, and the report says so.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..tools.frameworks.generation import runner as runner_module
+from ..tools.repo import IGNORED_DIRS, RepoFacts
+from ..tools.validate import (
+    FrameworkMigration,
+    MigrationUnderTest,
+    SqlMigration,
+    ValidationReport,
+    from_history,
+    validate,
+)
+from ..tools.writer import write_files
+from .plan import Context
+
+#: Folders a copy links to instead of copying: installed packages the runner needs, large.
+_LINKED = ("node_modules", ".venv", "venv")
+
+
+def validate_run(ctx: Context) -> ValidationReport:
+    assert ctx.analysis is not None and ctx.plan is not None and ctx.current is not None
+    with tempfile.TemporaryDirectory(prefix="migwright-copy-") as tmp:
+        mut = _migration_under_test(ctx, Path(tmp) / "repo")
+        return validate(
+            mut,
+            ctx.plan,
+            dialect=ctx.current.dialect,
+            rows=ctx.options.rows,
+            seed=ctx.options.seed,
+        )
+
+
+def _migration_under_test(ctx: Context, copy: Path) -> MigrationUnderTest:
+    assert ctx.analysis is not None and ctx.plan is not None
+    analysis = ctx.analysis
+    module = runner_module(analysis.framework.name)
+    if module is None:
+        return SqlMigration(ctx.plan, prepare=from_history(analysis))
+    _copy_repo(analysis.repo.root, copy)
+    config = analysis.config
+    files = list(ctx.files)
+    state: dict[str, Any] = {}
+
+    def repo() -> RepoFacts:
+        if "repo" not in state:
+            state["repo"] = RepoFacts.load(copy)
+        return state["repo"]  # type: ignore[no-any-return]
+
+    def prepare(db: Any) -> str:
+        how = module.apply(repo(), config, db)
+        write_files(copy, files)
+        state.pop("repo", None)  # the copy now holds the new files
+        return f"{how} (history); then the new migration was written into a copy of the repo"
+
+    return FrameworkMigration(
+        lambda db: module.apply(repo(), config, db),
+        lambda db: module.rollback(repo(), config, db, 1),
+        prepare=prepare,
+        description=ctx.plan.description,
+        label=f"{analysis.framework.title} runner",
+    )
+
+
+def _copy_repo(source: Path, target: Path) -> None:
+    """Copy the repository without VCS and caches; link installed-package folders."""
+    skipped = (IGNORED_DIRS - {"build", "dist"}) | set(_LINKED)
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        return {n for n in names if n in skipped}
+
+    shutil.copytree(source, target, ignore=ignore, symlinks=True)
+    for folder, dirs, _files in os.walk(source):
+        for name in [d for d in dirs if d in _LINKED]:
+            found = Path(folder) / name
+            link = target / found.relative_to(source)
+            if link.parent.exists() and not link.exists():
+                os.symlink(found, link)
+        dirs[:] = [d for d in dirs if d not in skipped]
