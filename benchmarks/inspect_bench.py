@@ -72,8 +72,9 @@ def make_django(root: Path, n: int) -> None:
         (root / app / "__init__.py").write_text("")
         (mig / "__init__.py").write_text("")
         fields = "".join(f"    c{i} = models.IntegerField(null=True)\n" for i in range(1, count))
+        body = fields or "    pass"
         (root / app / "models.py").write_text(
-            f"from django.db import models\n\n\nclass Thing(models.Model):\n{fields or '    pass'}\n"
+            f"from django.db import models\n\n\nclass Thing(models.Model):\n{body}\n"
         )
         (root / app / "apps.py").write_text(
             f"from django.apps import AppConfig\n\n\nclass Config(AppConfig):\n    name = {app!r}\n"
