@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..tools.current import bookkeeping_tables
 from ..tools.frameworks.generation import runner as runner_module
 from ..tools.repo import IGNORED_DIRS, RepoFacts
 from ..tools.validate import (
@@ -42,6 +43,7 @@ def validate_run(ctx: Context) -> ValidationReport:
             dialect=ctx.current.dialect,
             rows=ctx.options.rows,
             seed=ctx.options.seed,
+            exclude=bookkeeping_tables(ctx.analysis),
         )
 
 
