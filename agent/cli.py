@@ -290,6 +290,60 @@ def new(
 
 
 @app.command()
+def validate(
+    path: Annotated[Path, typer.Argument(help="The repository.")] = Path("."),
+    migration: Annotated[
+        str | None, typer.Option("--migration", "-m", help="Which one (default: the last).")
+    ] = None,
+    framework: Annotated[
+        str | None, typer.Option("--framework", "-f", help="Pick one (name or name@folder).")
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="sqlite, postgresql, mysql, or a URL of a database you name."),
+    ] = None,
+    i_know: Annotated[
+        bool,
+        typer.Option(
+            "--i-know-this-is-not-production",
+            help="Allow --db URL to name a database migwright did not create.",
+        ),
+    ] = False,
+    rows: Annotated[int, typer.Option("--rows", help="Seeded rows per table.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the seeded rows.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Prove a migration already in the repo: up, down, up on a scratch database with data."""
+
+    def body() -> None:
+        from ..tools.validate_report import summary_lines
+        from .validation import validate_existing
+
+        dialect_name, url = (
+            (db, None) if db in (None, "sqlite", "postgresql", "mysql") else (None, db)
+        )
+        report = validate_existing(
+            path,
+            framework=framework,
+            migration=migration,
+            dialect=dialect_name,
+            db_url=url,
+            explicit=i_know,
+            rows=rows,
+            seed=seed,
+        )
+        if as_json:
+            emit_json(report.to_json())
+        else:
+            for line in summary_lines(report):
+                out.print(line, markup=False, highlight=False)
+        if not report.ok:
+            raise typer.Exit(1)
+
+    guarded(body)
+
+
+@app.command()
 def grammar() -> None:
     """Print the request grammar (the verbs `sql` and `new` take)."""
     out.print(_request_help(), markup=False)

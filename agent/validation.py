@@ -93,3 +93,94 @@ def _copy_repo(source: Path, target: Path) -> None:
             if link.parent.exists() and not link.exists():
                 os.symlink(found, link)
         dirs[:] = [d for d in dirs if d not in skipped]
+
+
+def validate_existing(
+    path: Path,
+    *,
+    framework: str | None = None,
+    migration: str | None = None,
+    dialect: str | None = None,
+    db_url: str | None = None,
+    explicit: bool = False,
+    rows: int = 1000,
+    seed: int = 0,
+) -> ValidationReport:
+    """Validate a migration that is already in the repo (the last one by default).
+
+    Its expected schemas come from replaying the history on scratch databases: before = up to
+    the migration before it, after = up to it. The validator then proves that its down restores
+    the before schema exactly, keeps the data, and that it can run again.
+    """
+    from ..tools.analysis import analyse
+    from ..tools.errors import HistoryError
+    from ..tools.frameworks.render import MigrationPlan
+    from ..tools.scratch import dialect_of
+    from ..tools.validate import RawMigration, validate_on
+
+    analysis = analyse(path, framework)
+    refs = analysis.history.migrations
+    if not refs:
+        raise HistoryError("the history has no migrations to validate", "write one first")
+    ids = [r.id for r in refs]
+    versioned = [r.id for r in refs if r.kind != "repeatable"]  # Flyway's R files have no down
+    target = migration or (versioned or ids)[-1]
+    if target not in ids:
+        matches = [i for i in ids if target in i]
+        if len(matches) != 1:
+            raise HistoryError(
+                f"no single migration matches {target!r}",
+                f"use one of the ids `migwright inspect` lists, e.g. {ids[-1]}",
+            )
+        target = matches[0]
+    index = ids.index(target)
+    previous = ids[index - 1] if index else None
+    where = dialect or (dialect_of(db_url) if db_url else None) or analysis.config.dialect
+    where = where or "sqlite"
+    before = _schema_upto(analysis, previous, where)
+    after = _schema_upto(analysis, target, where)
+    from ..tools.diff import diff_schemas
+
+    plan = MigrationPlan(
+        tuple(diff_schemas(before, after)), before, where, f"migration {target}", refs[index].path
+    )
+    exclude = bookkeeping_tables(analysis)
+    module = runner_module(analysis.framework.name)
+    mut: MigrationUnderTest
+    if module is not None:
+        mut = FrameworkMigration(
+            lambda db: module.apply(analysis.repo, analysis.config, db, target),
+            lambda db: module.rollback(analysis.repo, analysis.config, db, 1),
+            prepare=_prepare_upto(module, analysis, previous),
+            description=plan.description,
+            label=f"{analysis.framework.title} runner",
+        )
+    else:
+        adapter: Any = analysis.framework
+        up, down = adapter.migration_sql(analysis.repo, analysis.config, refs[index])
+        mut = RawMigration(plan, up, down, prepare=from_history(analysis, previous))
+    if db_url:
+        return validate_on(db_url, mut, plan, explicit=explicit, rows=rows, seed=seed)
+    return validate(mut, plan, dialect=where, rows=rows, seed=seed, exclude=exclude)
+
+
+def _schema_upto(analysis: Any, upto: str | None, dialect: str) -> Any:
+    from ..tools.introspect import introspect
+    from ..tools.runners import replay
+    from ..tools.schema import Schema
+    from ..tools.scratch import create_scratch
+
+    if upto is None:
+        return Schema()
+    with create_scratch(dialect) as db:
+        replay(analysis, db, upto)
+        return introspect(db.engine(), exclude=bookkeeping_tables(analysis))
+
+
+def _prepare_upto(module: Any, analysis: Any, upto: str | None) -> Any:
+    def prepare(db: Any) -> str:
+        if upto is None:
+            return "nothing before the first migration"
+        return str(module.apply(analysis.repo, analysis.config, db, upto))
+
+    return prepare
