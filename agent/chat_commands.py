@@ -150,7 +150,7 @@ def follow_up(text: str, request: Request, before: Schema, dialect: str) -> Edit
     whole = _one(draft, tidy(text))
     if whole is not None:
         return whole
-    parts = [p for p in re.split(r"\s*(?:,|;|\band\b|\bthen\b)\s*", tidy(text)) if p.strip()]
+    parts = [p for p in _JOINS.split(tidy(text)) if p.strip()]
     if len(parts) < 2 or any(_match(tidy(p)) is None for p in parts):
         return None
     messages: list[str] = []
@@ -160,6 +160,10 @@ def follow_up(text: str, request: Request, before: Schema, dialect: str) -> Edit
         messages.append(edited.message)
         draft = Draft(edited.request, before, dialect)
     return Edited(draft.request, "; ".join(messages))
+
+
+#: Where one follow-up ends and the next begins: "and", "then", a comma, "with a default".
+_JOINS = re.compile(r"\s*(?:,|;|\band\b|\bthen\b)\s*|\s+(?=with\s+(?:a\s+|the\s+)?default\b)", re.I)
 
 
 def _one(draft: Draft, text: str) -> Edited | None:
@@ -261,9 +265,15 @@ def _nullable(d: Draft, m: re.Match[str]) -> Edited:
 
 def _probe(d: Draft, table: str, definition: str) -> Column:
     """A column definition read by the grammar (`--add-column`), for types and defaults."""
-    ops = parse_request(
-        ["--add-column", f"{table}.migwright_probe {definition}"], dialect=d.dialect
-    ).operations
+    try:
+        ops = parse_request(
+            ["--add-column", f"{table}.migwright_probe {definition}"], dialect=d.dialect
+        ).operations
+    except SpecError as exc:
+        reason = str(exc).rsplit(": ", 1)[-1].replace(" of column migwright_probe", "")
+        raise SpecError(
+            f"cannot read {definition!r}: {reason}", "give a SQL type or expression"
+        ) from exc
     if len(ops) != 1 or not isinstance(ops[0], o.AddColumn):
         raise SpecError(f"{definition!r} says more than a type and a default", "give one of them")
     return ops[0].column

@@ -465,14 +465,21 @@ def _run_cli(
     try:
         document = json.loads(done.stdout)
     except ValueError:
-        lines = [line for line in done.stderr.splitlines() if line.strip()]
-        crash = lines[-1].strip() if lines else f"no JSON on stdout (exit {done.returncode})"
-        return {}, done.returncode, f"crashed: {crash}"
+        return {}, done.returncode, f"crashed: {_crash_line(done)}"
     if not isinstance(document, dict):
         return {}, done.returncode, "crashed: the JSON document is not an object"
     failed = next((s for s in document.get("steps", []) if s.get("status") == "failed"), None)
     error = (failed.get("error") or failed.get("summary")) if failed else None
     return document, done.returncode, error
+
+
+def _crash_line(done: subprocess.CompletedProcess[str]) -> str:
+    """The exception and where it was raised (the last traceback frame), on one line."""
+    lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+    if not lines:
+        return f"no JSON on stdout (exit {done.returncode})"
+    frames = [line for line in lines if line.startswith('File "')]
+    return f"{lines[-1]} ({frames[-1]})" if frames else lines[-1]
 
 
 @contextmanager

@@ -54,6 +54,7 @@ class Context:
     plan: MigrationPlan | None = None
     files: list[File] = field(default_factory=list)
     findings: list[Any] = field(default_factory=list)
+    references: list[Any] = field(default_factory=list)
     report: Any = None
     document: str | None = None
     written: list[Path] = field(default_factory=list)

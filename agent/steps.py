@@ -93,6 +93,30 @@ def plan_step(ctx: Context, result: StepResult) -> None:
         "notes": list(getattr(request, "notes", ())),
     }
     result.findings = [f"the down cannot restore {loss}" for loss in plan.reverse.data_loss]
+    ctx.references = _references(ctx)
+    if ctx.references:
+        result.outputs["code_references"] = [r.to_dict() for r in ctx.references]
+        result.findings.append(
+            f"{len(ctx.references)} place(s) in the code use what this changes: "
+            + ", ".join(f"{r.path}:{r.line}" for r in ctx.references[:5])
+            + (" ..." if len(ctx.references) > 5 else "")
+        )
+        result.status = "warning"
+
+
+def _references(ctx: Context) -> list[Any]:
+    """Code that reads what the plan drops, renames or retypes (expand/contract material)."""
+    from ..tools.errors import MigwrightError
+    from ..tools.references import find_references, targets_for
+
+    assert ctx.plan is not None and ctx.analysis is not None
+    targets = targets_for(ctx.plan.operations)
+    if not targets:
+        return []
+    try:
+        return list(find_references(ctx.analysis.repo, ctx.analysis.framework.name, targets))
+    except MigwrightError:  # a language reader that is not installed: say nothing rather than guess
+        return []
 
 
 def _plan_from_english(ctx: Context, text: str, dialect: str) -> tuple[list[o.Operation], str, int]:
@@ -269,6 +293,7 @@ def docs_step(ctx: Context, result: StepResult) -> None:
             framework=ctx.analysis.framework.name,
             migration_id=plan.name,
             findings=ctx.findings,
+            references=[r.describe() for r in ctx.references],
             report=report,
         )
     )
