@@ -419,7 +419,13 @@ def is_serial(text: str) -> bool:
 # Expressions (defaults, checks, index predicates)
 # ---------------------------------------------------------------------------------------------
 
-_NOW_FUNCTIONS = {"now", "current_timestamp", "localtimestamp", "transaction_timestamp"}
+_NOW_FUNCTIONS = {
+    "now",
+    "current_timestamp",
+    "localtimestamp",
+    "transaction_timestamp",
+    "statement_timestamp",
+}
 
 
 @lru_cache(maxsize=4096)
