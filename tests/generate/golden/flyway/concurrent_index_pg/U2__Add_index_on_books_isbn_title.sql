@@ -1,0 +1,2 @@
+-- runs outside a transaction
+DROP INDEX CONCURRENTLY ix_books_isbn_title;

@@ -1,0 +1,28 @@
+'use strict';
+
+// Drop display_name from users
+// runs without a transaction: a step cannot run inside one
+
+/** @type {import('sequelize-cli').Migration} */
+module.exports = {
+  async up(queryInterface) {
+    // Sequelize's SQLite removeColumn rebuilds the table without its keys and indexes
+    await queryInterface.sequelize.query('ALTER TABLE users DROP COLUMN display_name');
+  },
+
+  async down(queryInterface) {
+    // not restored by this down: the values of users.display_name
+    // SQLite cannot add this column in place; the table is rebuilt
+    await queryInterface.sequelize.query('PRAGMA foreign_keys=OFF');
+    await queryInterface.sequelize.query(
+      'CREATE TABLE _migwright_new_users ( id INTEGER NOT NULL, email VARCHAR(255) NOT NULL, display_name VARCHAR(80) NOT NULL, PRIMARY KEY (id), CONSTRAINT uq_users_email UNIQUE (email) )',
+    );
+    await queryInterface.sequelize.query(
+      'INSERT INTO _migwright_new_users (id, email) SELECT id, email FROM users',
+    );
+    await queryInterface.sequelize.query('DROP TABLE users');
+    await queryInterface.sequelize.query('ALTER TABLE _migwright_new_users RENAME TO users');
+    await queryInterface.sequelize.query('PRAGMA foreign_key_check');
+    await queryInterface.sequelize.query('PRAGMA foreign_keys=ON');
+  },
+};
