@@ -285,15 +285,23 @@ class Session:
         )
         findings = out["practices"]["findings"]
         line("lint", "no findings" if not findings else f"{len(findings)} finding(s)")
-        for f in findings:
-            style = {"error": "bold red", "warning": "yellow"}.get(f["severity"], "cyan")
-            c.print(Text(f"  {f['severity']} {f['rule']}: {f['message']}", style=style))
-            c.print(f"    fix: {f['help']}", markup=False, highlight=False)
+        seen: dict[tuple[str, str, str], int] = {}
+        for f in findings:  # the same finding on several statements is said once
+            key = (f["severity"], f["rule"], f["message"])
+            seen[key] = seen.get(key, 0) + 1
+        helps = {(f["severity"], f["rule"], f["message"]): f["help"] for f in findings}
+        for (severity, rule, message), count in seen.items():
+            style = {"error": "bold red", "warning": "yellow"}.get(severity, "cyan")
+            times = f" (x{count})" if count > 1 else ""
+            c.print(Text(f"  {severity} {rule}: {message}{times}", style=style))
+            c.print(f"    fix: {helps[severity, rule, message]}", markup=False, highlight=False)
 
     def line(self, label: str, *values: str) -> None:
-        for n, value in enumerate(values or ("-",)):
+        """`label` in a column of its own, each value (and each line of one) beside it."""
+        rows = [row for value in values or ("-",) for row in str(value).splitlines() or [""]]
+        for n, row in enumerate(rows):
             head = f"{label:<12}" if n == 0 else " " * 12
-            self.console.print(Text.assemble((head, "bold"), str(value)))
+            self.console.print(Text.assemble((head, "bold"), row))
 
     def say(self, text: str, style: str = "") -> None:
         self.console.print(Text(text, style=style))
@@ -326,12 +334,14 @@ class Session:
         snapshot = Snapshot.take(ctx.analysis.repo.root, ctx.files)
         ctx.options = replace(ctx.options, dry_run=False)
         steps = [PERFORMANCE, DOCS] if pending.validated else [TESTING, PERFORMANCE, DOCS]
-        with StepPrinter(self.console) as printer:
-            run = run_steps(steps, ctx, printer.listener)
-        ctx.options = replace(ctx.options, dry_run=True)
-        record = snapshot.record(pending.request, ctx.written)
-        if ctx.written:
-            self.writes.append(record)
+        try:
+            with StepPrinter(self.console) as printer:
+                run = run_steps(steps, ctx, printer.listener)
+        finally:  # whatever happened, what was written can be undone
+            ctx.options = replace(ctx.options, dry_run=True)
+            record = snapshot.record(pending.request, ctx.written)
+            if ctx.written:
+                self.writes.append(record)
         failed = run.failed_step
         if failed is not None:
             self.error(failed.error or failed.summary)

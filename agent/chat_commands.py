@@ -147,19 +147,39 @@ def follow_up(text: str, request: Request, before: Schema, dialect: str) -> Edit
     apply in order, when every part is known.
     """
     draft = Draft(request, before, dialect)
-    whole = _one(draft, tidy(text))
-    if whole is not None:
-        return whole
-    parts = [p for p in _JOINS.split(tidy(text)) if p.strip()]
-    if len(parts) < 2 or any(_match(tidy(p)) is None for p in parts):
-        return None
-    messages: list[str] = []
-    for part in parts:
-        edited = _one(draft, tidy(part))
-        assert edited is not None
-        messages.append(edited.message)
-        draft = Draft(edited.request, before, dialect)
-    return Edited(draft.request, "; ".join(messages))
+    edited = _one(draft, tidy(text))
+    if edited is None:
+        parts = [p for p in _JOINS.split(tidy(text)) if p.strip()]
+        if len(parts) < 2 or any(_match(tidy(p)) is None for p in parts):
+            return None
+        messages: list[str] = []
+        for part in parts:
+            step = _one(draft, tidy(part))
+            assert step is not None
+            messages.append(step.message)
+            draft = Draft(step.request, before, dialect)
+        edited = Edited(draft.request, "; ".join(messages))
+    return replace(edited, message=edited.message + _needs_value(edited.request, before))
+
+
+def _needs_value(request: Request, before: Schema) -> str:
+    """A note when the plan adds a NOT NULL column with no value to an existing table."""
+    filled = {(op.table, op.column) for op in request.operations if isinstance(op, o.Backfill)}
+    empty = [
+        f"{op.table}.{op.column.name}"
+        for op in request.operations
+        if isinstance(op, o.AddColumn)
+        and not op.column.nullable
+        and op.column.default is None
+        and before.has_table(op.table)
+        and (op.table, op.column.name) not in filled
+    ]
+    if not empty:
+        return ""
+    return (
+        f"; existing rows need a value for {', '.join(empty)}: add a default ('default 0') or a "
+        "backfill ('backfill it with ...')"
+    )
 
 
 #: Where one follow-up ends and the next begins: "and", "then", a comma, "with a default".
@@ -209,10 +229,11 @@ def _swap(text: str, old: str, new: str) -> str:
 
 def _rename(d: Draft, m: re.Match[str]) -> Edited:
     new = _new_name(m["new"], d.dialect)
-    what = " ".join((m["what"] or "it").lower().split())
+    what = " ".join((m["what"] or "it").split())
     tables = [op.table.name for op in d.ops if isinstance(op, o.CreateTable)]
     adds = [op for op in d.ops if isinstance(op, o.AddColumn)]
-    if "table" in what or (tables and not adds and what in PRONOUNS):
+    pronoun = what.lower() in PRONOUNS
+    if what.lower() in ("the table", "the new table") or (tables and not adds and pronoun):
         if not tables:
             raise SpecError("this plan creates no table to rename", "say which column to rename")
         old = tables[-1]
@@ -253,14 +274,7 @@ def _nullable(d: Draft, m: re.Match[str]) -> Edited:
         ops.insert(fills[-1] + 1, o.AlterColumn(table, column, nullable=False))
         return d.done(ops, f"{table}.{column} is set NOT NULL after the backfill")
     ops = edit_column(ops, table, column, lambda c: replace(c, nullable=nullable))
-    message = f"{table}.{column} is {word}"
-    col = created_column(ops, table, column)
-    if not nullable and col is not None and col.default is None and d.before.has_table(table):
-        message += (
-            f"; existing rows of {table} need a value: add a default ('default 0') or a "
-            "backfill ('backfill it with ...')"
-        )
-    return d.done(ops, message)
+    return d.done(ops, f"{table}.{column} is {word}")
 
 
 def _probe(d: Draft, table: str, definition: str) -> Column:

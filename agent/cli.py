@@ -20,6 +20,7 @@ from .. import __version__
 from ..tools.errors import MigwrightError
 from . import views
 from .clicompat import ClickException, NoArgsIsHelpError, NoSuchOption, UsageError
+from .chat import chat_command
 from .cmd_ide import ide_app, mcp_command
 
 app = typer.Typer(
@@ -398,6 +399,7 @@ def inspect(
 
 app.add_typer(ide_app, name="ide")
 app.command("mcp")(mcp_command)
+app.command("chat")(chat_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -62,8 +62,8 @@ def eval_command(
     from .cli import emit_json, err, guarded, out
 
     def body() -> Evaluation:
-        from .evaluate import Settings, load_cases, run_cases
         from ..tools.errors import ConfigError
+        from .evaluate import Settings, load_cases, run_cases
 
         if jobs < 1:
             raise ConfigError(f"--jobs {jobs}: must be 1 or more", "e.g. -j 2")

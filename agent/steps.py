@@ -149,8 +149,14 @@ def generate_step(ctx: Context, result: StepResult) -> None:
             f"rendering {analysis.framework.title} migrations is not supported yet",
             "use `migwright sql` for the SQL of the request",
         )
-    files = render(analysis.repo, analysis.config, analysis.history, ctx.plan)
-    ctx.files = list(files)
+    from ..tools.frameworks.generation import update_models
+
+    files = list(render(analysis.repo, analysis.config, analysis.history, ctx.plan))
+    rendered = {f.path for f in files}
+    models = update_models(
+        analysis.framework.name, analysis.repo, analysis.config, analysis.history, ctx.plan
+    )
+    ctx.files = files + [m for m in models if m.path not in rendered]
     result.summary = ", ".join(f.path for f in ctx.files if f.kind != "model") or "no files"
     result.outputs = {
         "files": [

@@ -163,9 +163,8 @@ def _locks(report: dict[str, Any] | None, findings: Sequence[Any]) -> list[str]:
             "|---|---|---|",
         ]
         for s in statements:
-            locks = ", ".join(
-                sorted({f"{lk['mode']} on {lk['relation']}" for lk in s.get("locks", [])})
-            )
+            taken = s.get("new_locks") or s.get("locks") or {}
+            locks = ", ".join(f"{mode} on {rel}" for rel, mode in sorted(dict(taken).items()))
             rewrite = ", ".join(s.get("rewritten", [])) or "no"
             algo = s.get("algorithm")
             sql = " ".join(str(s.get("sql", "")).split())[:80]

@@ -41,3 +41,22 @@ def runner(framework: str) -> ModuleType | None:
     if module is None or not hasattr(module, "apply") or not hasattr(module, "rollback"):
         return None
     return module
+
+
+def update_models(framework: str, repo: Any, config: Any, history: Any, plan: Any) -> list[Any]:
+    """The framework's model files brought in step with the plan (Django models, SQLAlchemy
+    models, schema.prisma, Sequelize models, TypeORM entities), or [] where there are none.
+
+    Returns `File(kind="model", existing=True)` values; notes of what could not be edited come
+    back as the second element of TypeORM's result and are dropped here (the plan lists them).
+    """
+    if framework == "django":
+        module = _module("django_models")
+        return list(module.update_models(repo, config, history, plan)) if module else []
+    if framework == "typeorm":
+        module = _module("typeorm_entities")
+        return list(module.update_entities(repo, config, plan).files) if module else []
+    module = _module(f"{framework}_models")
+    if module is None or not hasattr(module, "update_models"):
+        return []
+    return list(module.update_models(repo, config, plan))
