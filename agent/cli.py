@@ -20,7 +20,6 @@ from .. import __version__
 from ..tools.errors import MigwrightError
 from . import views
 from .clicompat import ClickException, NoArgsIsHelpError, NoSuchOption, UsageError
-from .chat import chat_command
 from .cmd_ide import ide_app, mcp_command
 
 app = typer.Typer(
@@ -399,7 +398,27 @@ def inspect(
 
 app.add_typer(ide_app, name="ide")
 app.command("mcp")(mcp_command)
-app.command("chat")(chat_command)
+
+
+@app.command("chat")
+def chat(
+    path: Annotated[Path, typer.Argument(help="The repository.")] = Path("."),
+    framework: Annotated[
+        str | None, typer.Option("--framework", "-f", help="Pick one (name or name@folder).")
+    ] = None,
+    dialect: Annotated[
+        str | None, typer.Option("--dialect", "-d", help="Validate on this dialect.")
+    ] = None,
+    db: Annotated[
+        str | None, typer.Option("--db", help="Read the current schema from here (read-only).")
+    ] = None,
+    rows: Annotated[int, typer.Option("--rows", help="Seeded rows per table.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the seeded rows.")] = 0,
+) -> None:
+    """Talk migrations: requests and follow-ups, the plan and the diffs, written on a yes."""
+    from .chat import chat_command  # imported on use: the chat pulls in the whole agent
+
+    chat_command(path, framework, dialect, db, rows, seed)
 
 
 def main(argv: list[str] | None = None) -> None:
