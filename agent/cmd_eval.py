@@ -18,6 +18,8 @@ from rich.table import Table
 
 from .evaluate import CaseResult, Evaluation
 
+#: How much of a failed check's detail the table view prints (a runner's error can be long).
+DETAIL_CHARS = 400
 #: Scorecard columns: (check name, heading).
 COLUMNS = (
     ("detection", "detect"),
@@ -153,7 +155,9 @@ def print_scorecard(console: Console, evaluation: Evaluation) -> None:
         console.print("\n[bold]failed checks[/]")
         for r, c in failures:
             console.print(f"  {r.case.id} [bold]{c.name}[/]: ", end="", highlight=False)
-            console.print(c.detail or "(no detail)", markup=False, highlight=False)
+            detail = c.detail or "(no detail)"  # --json keeps the whole text
+            cut = detail if len(detail) <= DETAIL_CHARS else detail[: DETAIL_CHARS - 3] + "..."
+            console.print(cut, markup=False, highlight=False)
     verdict = "[green]passed[/]" if evaluation.passed else "[red]below threshold[/]"
     console.print(
         f"\nscore {evaluation.score:.3f} (threshold {evaluation.threshold:g}): {verdict}; "

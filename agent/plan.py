@@ -131,6 +131,14 @@ def run_steps(steps: Sequence[Step], context: Context, listener: Listener | None
             result.error = exc.one_line()
             result.summary = result.summary or result.error
             result.outputs["exit_code"] = exc.exit_code
+        except Exception as exc:  # a bug: still one line and a report, never a bare traceback
+            result.status = "failed"
+            result.error = (
+                f"internal error in step {step.number} ({type(exc).__name__}: {exc}); "
+                "please report it with the command you ran"
+            )
+            result.summary = result.error
+            result.outputs["exit_code"] = 1
         result.seconds = time.perf_counter() - started
         if listener:
             listener("end", result)

@@ -29,6 +29,11 @@ def analyse_step(ctx: Context, result: StepResult) -> None:
     from ..tools.dialects import get as get_dialect
 
     opts = ctx.options
+    if is_plain_english(opts.args):  # say it before replaying a whole history
+        from .model import Offline, load_model
+
+        if isinstance(load_model(opts.path), Offline):
+            raise SpecError("no language model is configured", PLAIN_ENGLISH_HINT)
     ctx.analysis = analysis = analyse(opts.path, opts.framework)
     dialect = get_dialect(opts.dialect).name if opts.dialect else analysis.config.dialect
     ctx.current = current = rebuild(analysis, dialect or "sqlite", opts.db)
@@ -127,7 +132,9 @@ def _plan_from_english(ctx: Context, text: str, dialect: str) -> tuple[list[o.Op
     if isinstance(model, Offline):
         raise SpecError("no language model is configured", PLAIN_ENGLISH_HINT)
     assert ctx.before is not None
-    planned = plan_from_english(model, text, ctx.before, dialect=dialect)
+    assert ctx.analysis is not None
+    facts = _facts(ctx)
+    planned = plan_from_english(model, text, ctx.before, facts=facts, dialect=dialect)
     if planned.questions:
         raise SpecError(
             f"the request is ambiguous: {'; '.join(planned.questions)}",
@@ -135,6 +142,20 @@ def _plan_from_english(ctx: Context, text: str, dialect: str) -> tuple[list[o.Op
         )
     tokens = planned.usage.prompt_tokens + planned.usage.completion_tokens
     return list(planned.operations), planned.description, tokens
+
+
+def _facts(ctx: Context) -> str:
+    """What the model may know about the repo: framework and conventions, never config values."""
+    assert ctx.analysis is not None
+    analysis = ctx.analysis
+    last = analysis.history.last
+    lines = [
+        f"framework: {analysis.framework.title}",
+        f"migrations: {len(analysis.history.migrations)} in {analysis.config.migrations_dir}",
+    ]
+    if last is not None:
+        lines.append(f"last migration: {last.path}")
+    return "\n".join(lines)
 
 
 # 3 ---------------------------------------------------------------------------------------------

@@ -360,13 +360,24 @@ def _facts_text(facts: Mapping[str, object]) -> str:
     return "\n".join(lines)
 
 
+#: Tokens kept free for what a repair prompt adds (instructions, previous answer, errors).
+REPAIR_RESERVE = 400
+
+
+def _answer_schema_tokens() -> int:
+    return count_tokens(json.dumps(PlanAnswer.model_json_schema()))
+
+
 def _context(
     request: str, schema: Schema, facts: str, dialect: str, budget_tokens: int
 ) -> dict[str, str]:
     """The plan prompt's values, the schema and facts cut to what the budget leaves."""
     empty = {"request": request, "schema": "", "facts": "", "dialect": dialect}
     system, user = render_prompt("plan", **empty)
-    left = max(200, budget_tokens - count_tokens(system) - count_tokens(user))
+    # The answer's JSON schema travels beside every call, and a repair adds the previous answer
+    # and the errors: both come out of the same budget as the schema context.
+    fixed = count_tokens(system) + count_tokens(user) + _answer_schema_tokens() + REPAIR_RESERVE
+    left = max(200, budget_tokens - fixed)
     facts_text = fit_text(facts.strip(), left // 4) if facts.strip() else "(none)"
     schema_budget = left - count_tokens(facts_text)
     return {

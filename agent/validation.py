@@ -56,12 +56,12 @@ def _migration_under_test(ctx: Context, copy: Path) -> MigrationUnderTest:
     _copy_repo(analysis.repo.root, copy)
     config = analysis.config
     files = list(ctx.files)
-    state: dict[str, Any] = {}
+    state: dict[str, RepoFacts] = {}
 
     def repo() -> RepoFacts:
         if "repo" not in state:
             state["repo"] = RepoFacts.load(copy)
-        return state["repo"]  # type: ignore[no-any-return]
+        return state["repo"]
 
     def prepare(db: Any) -> str:
         how = module.apply(repo(), config, db)
