@@ -16,8 +16,8 @@ from typing import Any
 #: Runner modules shared by several frameworks (SQL-file histories share one runner).
 _RUNNER_MODULES = {
     "flyway": "flyway_runner",
-    "golang_migrate": "golang_migrate_runner",
-    "sqlfiles": "sqlfiles_runner",
+    "golang_migrate": "sqlfw_runner",
+    "sqlfiles": "sqlfw_runner",
 }
 
 
