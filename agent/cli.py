@@ -35,6 +35,14 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 REQUEST_SETTINGS = {"allow_extra_args": True, "ignore_unknown_options": True}
 
+# Options several commands share, spelled once.
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+FrameworkOpt = Annotated[
+    str | None, typer.Option("--framework", "-f", help="Pick one (name or name@folder).")
+]
+RowsOpt = Annotated[int, typer.Option("--rows", help="Seeded rows per table.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed of the seeded rows.")]
+
 
 def say_error(message: str) -> None:
     err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
@@ -79,10 +87,14 @@ def _request_help() -> str:
     return GRAMMAR
 
 
-@app.command(
-    context_settings=REQUEST_SETTINGS,
-    epilog="Request grammar: see `migwright grammar` or README.md.",
-)
+def _grammar_epilog() -> str:
+    """The request grammar for --help, kept as written (click rewraps paragraphs without \\b)."""
+    from ..tools.spec import GRAMMAR
+
+    return "\n\n".join("\b\n" + block for block in GRAMMAR.strip().split("\n\n"))
+
+
+@app.command(context_settings=REQUEST_SETTINGS, epilog=_grammar_epilog())
 def sql(
     ctx: typer.Context,
     dialect: Annotated[
@@ -95,7 +107,7 @@ def sql(
     down: Annotated[
         bool, typer.Option("--down", help="Print the reverse (the down) instead.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Print the SQL (up, or --down) of a request for one dialect.
 
@@ -145,7 +157,7 @@ def lint(
     fail_on: Annotated[
         str, typer.Option("--fail-on", help="error, warning or note: exit 1 at or above.")
     ] = "error",
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    as_json: JsonOpt = False,
     sarif: Annotated[
         Path | None, typer.Option("--sarif", help="Write SARIF 2.1.0 here ('-' for stdout).")
     ] = None,
@@ -230,13 +242,11 @@ def _family(dialect: str) -> str:
     return get_dialect(dialect).name
 
 
-@app.command(context_settings=REQUEST_SETTINGS)
+@app.command(context_settings=REQUEST_SETTINGS, epilog=_grammar_epilog())
 def new(
     ctx: typer.Context,
     path: Annotated[Path, typer.Option("--repo", "-C", help="The repository.")] = Path("."),
-    framework: Annotated[
-        str | None, typer.Option("--framework", "-f", help="Pick one (name or name@folder).")
-    ] = None,
+    framework: FrameworkOpt = None,
     dialect: Annotated[
         str | None, typer.Option("--dialect", "-d", help="Validate on this dialect.")
     ] = None,
@@ -249,12 +259,12 @@ def new(
     no_validate: Annotated[
         bool, typer.Option("--no-validate", help="Skip the scratch-database round trip.")
     ] = False,
-    rows: Annotated[int, typer.Option("--rows", help="Seeded rows per table.")] = 1000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed of the seeded rows.")] = 0,
+    rows: RowsOpt = 1000,
+    seed: SeedOpt = 0,
     show: Annotated[
         bool, typer.Option("--show/--no-show", help="Print the files and the document.")
     ] = True,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Write a migration: analyse, plan, generate, validate on a scratch database, document.
 
@@ -295,9 +305,7 @@ def validate(
     migration: Annotated[
         str | None, typer.Option("--migration", "-m", help="Which one (default: the last).")
     ] = None,
-    framework: Annotated[
-        str | None, typer.Option("--framework", "-f", help="Pick one (name or name@folder).")
-    ] = None,
+    framework: FrameworkOpt = None,
     db: Annotated[
         str | None,
         typer.Option("--db", help="sqlite, postgresql, mysql, or a URL of a database you name."),
@@ -309,9 +317,9 @@ def validate(
             help="Allow --db URL to name a database migwright did not create.",
         ),
     ] = False,
-    rows: Annotated[int, typer.Option("--rows", help="Seeded rows per table.")] = 1000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed of the seeded rows.")] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    rows: RowsOpt = 1000,
+    seed: SeedOpt = 0,
+    as_json: JsonOpt = False,
 ) -> None:
     """Prove a migration already in the repo: up, down, up on a scratch database with data."""
 
@@ -352,10 +360,7 @@ def grammar() -> None:
 @app.command()
 def inspect(
     path: Annotated[Path, typer.Argument(help="Repository to analyse.")] = Path("."),
-    framework: Annotated[
-        str | None,
-        typer.Option("--framework", "-f", help="Pick one framework (name or name@folder)."),
-    ] = None,
+    framework: FrameworkOpt = None,
     description: Annotated[
         str, typer.Option("--description", help="Text the next migration name is made from.")
     ] = "new migration",
@@ -370,7 +375,7 @@ def inspect(
     no_schema: Annotated[
         bool, typer.Option("--no-schema", help="Skip rebuilding the current schema.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Detect the framework, read the history, name the next migration, rebuild the schema.
 
@@ -403,17 +408,15 @@ app.command("mcp")(mcp_command)
 @app.command("chat")
 def chat(
     path: Annotated[Path, typer.Argument(help="The repository.")] = Path("."),
-    framework: Annotated[
-        str | None, typer.Option("--framework", "-f", help="Pick one (name or name@folder).")
-    ] = None,
+    framework: FrameworkOpt = None,
     dialect: Annotated[
         str | None, typer.Option("--dialect", "-d", help="Validate on this dialect.")
     ] = None,
     db: Annotated[
         str | None, typer.Option("--db", help="Read the current schema from here (read-only).")
     ] = None,
-    rows: Annotated[int, typer.Option("--rows", help="Seeded rows per table.")] = 1000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed of the seeded rows.")] = 0,
+    rows: RowsOpt = 1000,
+    seed: SeedOpt = 0,
 ) -> None:
     """Talk migrations: requests and follow-ups, the plan and the diffs, written on a yes."""
     from .chat import chat_command  # imported on use: the chat pulls in the whole agent
