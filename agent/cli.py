@@ -15,11 +15,13 @@ from typing import Annotated, Any, Literal, NoReturn, cast
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from .. import __version__
 from ..tools.errors import MigwrightError
 from . import views
 from .clicompat import ClickException, NoArgsIsHelpError, NoSuchOption, UsageError
+from .cmd_eval import eval_command
 from .cmd_ide import ide_app, mcp_command
 
 app = typer.Typer(
@@ -45,7 +47,7 @@ SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed of the seeded 
 
 
 def say_error(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -403,6 +405,7 @@ def inspect(
 
 app.add_typer(ide_app, name="ide")
 app.command("mcp")(mcp_command)
+app.command("eval")(eval_command)
 
 
 @app.command("chat")

@@ -144,46 +144,69 @@ def _facts(db: ScratchDatabase) -> Schema:
 def test_same_data_same_checksums_on_every_dialect(
     sqlite_scratch: ScratchDatabase, pg_scratch: ScratchDatabase, mysql_scratch: ScratchDatabase
 ) -> None:
-    snapshots = {
-        db.dialect: snapshot(db.engine(), _facts(db))
-        for db in (sqlite_scratch, pg_scratch, mysql_scratch)
-    }
-    methods = {d: s.table("facts").method for d, s in snapshots.items()}
+    """Portable snapshots (MD5 everywhere) agree across dialects, which proves every database
+    renders the same canonical text; fast ones agree where the hash is shared (CRC-32)."""
+    schemas = {db.dialect: (db, _facts(db)) for db in (sqlite_scratch, pg_scratch, mysql_scratch)}
+    portable = {d: snapshot(db.engine(), s, portable=True) for d, (db, s) in schemas.items()}
+    fast = {d: snapshot(db.engine(), s) for d, (db, s) in schemas.items()}
+    methods = {d: s.table("facts").method for d, s in portable.items()}
     assert methods == {"sqlite": "python", "postgresql": "sql", "mysql": "python"}
-    reference = snapshots["postgresql"].table("facts")
-    for dialect, snap in snapshots.items():
+    assert {d: s.table("facts").scheme for d, s in fast.items()} == {
+        "sqlite": "crc32",
+        "postgresql": "hashtext",
+        "mysql": "crc32",
+    }
+    reference = portable["postgresql"].table("facts")
+    for dialect, snap in portable.items():
         facts = snap.table("facts")
-        assert facts.rows == 3
+        assert facts.rows == 3 and facts.scheme == "md5"
         for column, checksum in reference.columns.items():
             assert facts.columns[column] == checksum, (dialect, column)
         assert facts.checksum == reference.checksum, dialect
+    assert fast["mysql"].table("facts") == fast["sqlite"].table("facts")
+    assert fast["postgresql"].table("facts").columns != reference.columns
+    with pytest.raises(IntrospectionError, match="different hashes"):
+        compare(portable["sqlite"], fast["sqlite"])
 
 
 @pytest.mark.postgres
 @pytest.mark.mysql
 def test_database_and_python_checksums_agree(
-    pg_scratch: ScratchDatabase, mysql_scratch: ScratchDatabase
+    sqlite_scratch: ScratchDatabase, pg_scratch: ScratchDatabase, mysql_scratch: ScratchDatabase
 ) -> None:
-    """MySQL computes a table without JSON in SQL; it must match PostgreSQL's SQL and Python."""
+    """MySQL computes a table without JSON in SQL and one with JSON in Python: a migration that
+    adds or drops a JSON column moves the table from one to the other, so both must agree
+    (and agree with SQLite, which shares the hash); in portable mode MySQL's SQL must also
+    match PostgreSQL's."""
     plain = Table("plain", tuple(c for c in FACTS.columns if c.name != "doc"), ("id",))
     schema = Schema((plain,), (EnumType("mood", ("happy", "sad")),))
+    rows = [
+        tuple(v for v, c in zip(r, FACTS.columns, strict=True) if c.name != "doc")
+        for r in FACT_ROWS
+    ]
     result = {}
-    for db in (pg_scratch, mysql_scratch):
+    for db in (sqlite_scratch, pg_scratch, mysql_scratch):
         _apply(
             db.engine(), [o.CreateEnum(schema.enums[0]), o.CreateTable(plain)], Schema(), db.dialect
         )
-        rows = [
-            tuple(v for v, c in zip(r, FACTS.columns, strict=True) if c.name != "doc")
-            for r in FACT_ROWS
-        ]
         with db.engine().connect() as conn:
             loader = Loader(conn, db.dialect)
             assert loader.insert("plain", plain.column_names, rows, 100) == []
             loader.commit()
         result[db.dialect] = snapshot(db.engine(), schema).table("plain")
-    assert result["mysql"].method == "sql"
-    assert result["mysql"].columns == result["postgresql"].columns
-    assert result["mysql"].checksum == result["postgresql"].checksum
+        result[db.dialect + "-portable"] = snapshot(db.engine(), schema, portable=True).table(
+            "plain"
+        )
+    assert result["mysql"].method == result["mysql-portable"].method == "sql"
+    assert result["mysql-portable"].columns == result["postgresql-portable"].columns
+    assert result["mysql-portable"].checksum == result["postgresql-portable"].checksum
+    assert result["mysql"].columns == result["sqlite"].columns
+    assert result["mysql"].checksum == result["sqlite"].checksum
+    facts = _facts(mysql_scratch)
+    in_python = snapshot(mysql_scratch.engine(), facts).table("facts")
+    assert in_python.method == "python"
+    for column in plain.column_names:
+        assert in_python.columns[column] == result["mysql"].columns[column], column
 
 
 # ---------------------------------------------------------------------------------------------

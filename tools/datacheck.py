@@ -7,25 +7,28 @@ compares. A checksum has to ignore what does not change the data and catch what 
   numbers without trailing zeros (`1.50` in numeric(10,2) and `1.5000` in numeric(12,4) are
   both `1.5`), timestamps as UTC `YYYY-MM-DD HH:MM:SS.ffffff`, booleans as `t`/`f`, JSON in one
   normal form (PostgreSQL's jsonb text: keys by length then bytes), bytes as hex. A widened type
-  or a rebuilt table therefore keeps its checksum, and so does the same data on another dialect
-  (double precision aside: each database spells large floats its own way);
-- every checksum is a sum of per-row MD5 prefixes (mod 2**64), so no ORDER BY is needed: the
-  result does not depend on collations, on the physical row order a rebuild leaves, or on the
-  table having a primary key at all;
+  or a rebuilt table therefore keeps its checksum (`datacheck_render`);
+- every checksum is a sum of per-cell hashes (mod 2**64), so no ORDER BY is needed: the result
+  does not depend on collations, on the physical row order a rebuild leaves, or on the table
+  having a primary key at all (`datacheck_hash`, which also says which hash each database uses);
 - each column gets two checksums: one of its values alone (a multiset) and, when the table has
   a primary key, one of (key, value) pairs, which catches values moved between rows. A whole-row
   checksum covers tables without a key.
 
-PostgreSQL computes all of it in one aggregate query per table; MySQL too, except for tables with
+The hash is the cheapest each database has built in, so checksums of the same data agree within
+a dialect but not across dialects; `snapshot(..., portable=True)` uses MD5 everywhere, and then
+the same data has the same checksums on every dialect (double precision aside: each database
+spells large floats its own way).
+
+PostgreSQL computes it all in one aggregate query per table; MySQL too, except for tables with
 JSON columns (MariaDB stores JSON as text, so it is normalised in Python); SQLite streams rows
-into Python. `compare` then attributes each difference to a table or column and marks those the
-migration declared (a dropped column, a backfill), so the validator can tell a loss it was told
-about from a failure.
+into Python in batches. `compare` then attributes each difference to a table or column and marks
+those the migration declared (a dropped column, a backfill), so the validator can tell a loss it
+was told about from a failure.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,7 +37,8 @@ from typing import Any
 from sqlalchemy.engine import Connection, Engine
 
 from .datacheck_declared import DeclaredChanges, declared_changes
-from .datacheck_render import json_text, kind_of, render_value, sql_text
+from .datacheck_hash import NULL_MARK, PythonSums, Sums, read_sql_sums, scheme_for, sql_sums_query
+from .datacheck_render import json_text, kind_of, render_cells, render_value
 from .dialects import get as get_dialect
 from .errors import IntrospectionError
 from .schema import Schema, Table
@@ -53,9 +57,9 @@ __all__ = [
     "snapshot",
 ]
 
-_MOD = 2**64
-_UNIT = "\x1f"  # between the cells of a row
-_KEY = "\x1e"  # between the cells of a primary key
+#: Rows per round trip when rows are streamed into Python: large enough that per-batch work
+#: vanishes, small enough that memory stays flat on a big table.
+BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,8 @@ class TableSnapshot:
     columns: Mapping[str, ColumnChecksum] = field(default_factory=dict)
     #: "sql" when the database computed it, "python" when rows were streamed.
     method: str = "sql"
+    #: The hash the sums are made of (`datacheck_hash`): "crc32", "hashtext" or "md5".
+    scheme: str = "md5"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +92,7 @@ class TableSnapshot:
                 name: {"values": c.values, "keyed": c.keyed} for name, c in self.columns.items()
             },
             "method": self.method,
+            "scheme": self.scheme,
         }
 
 
@@ -150,38 +157,54 @@ def snapshot(
     schema: Schema,
     tables: Iterable[str] | None = None,
     columns: Mapping[str, Sequence[str]] | None = None,
+    *,
+    portable: bool = False,
 ) -> DataSnapshot:
     """Row count and checksums of each table of `schema` (or of `tables`) as the data stands.
 
     `columns` limits a table's checksums to some of its columns (all of them by default).
+    `portable` hashes with MD5 on every dialect, so snapshots of different databases compare;
+    by default each database uses its cheapest hash, comparable only within the dialect.
     """
     names = list(tables) if tables is not None else list(schema.table_names)
     if isinstance(engine, Connection):
-        return _snapshot(engine, schema, names, columns or {})
+        return _snapshot(engine, schema, names, columns or {}, portable)
     with engine.connect() as conn:
-        return _snapshot(conn, schema, names, columns or {})
+        return _snapshot(conn, schema, names, columns or {}, portable)
 
 
 def _snapshot(
-    conn: Connection, schema: Schema, names: list[str], columns: Mapping[str, Sequence[str]]
+    conn: Connection,
+    schema: Schema,
+    names: list[str],
+    columns: Mapping[str, Sequence[str]],
+    portable: bool,
 ) -> DataSnapshot:
     dialect = {"mariadb": "mysql"}.get(conn.dialect.name, conn.dialect.name)
     raw: Any = conn.connection.dbapi_connection
+    version = _server_version(raw, dialect)
+    reader = _Reader(raw, dialect, scheme_for(dialect, portable, version), version >= 130000)
     out: dict[str, TableSnapshot] = {}
-    with _utc_session(raw, dialect):
+    with _utc_session(raw, dialect), _bytes_text(raw, dialect):
         for name in names:
             table = schema.table(name)
             chosen = list(columns.get(name, table.column_names))
             for column in chosen:
                 table.column(column)
             try:
-                out[name] = _table_snapshot(raw, dialect, table, chosen)
+                out[name] = reader.table(table, chosen)
             except conn.dialect.loaded_dbapi.Error as exc:
                 raise IntrospectionError(
                     f"cannot read the data of {name}: {str(exc).strip().splitlines()[0]}",
                     "snapshot with the schema the database holds now (introspect it first)",
                 ) from exc
     return DataSnapshot(dialect, out)
+
+
+def _server_version(raw: Any, dialect: str) -> int:
+    """PostgreSQL's server_version_num (e.g. 150020); 0 elsewhere."""
+    info = getattr(raw, "info", None) if dialect == "postgresql" else None
+    return int(getattr(info, "server_version", 0) or 0)
 
 
 @contextmanager
@@ -203,107 +226,76 @@ def _utc_session(raw: Any, dialect: str) -> Iterator[None]:
         cursor.close()
 
 
-def _table_snapshot(raw: Any, dialect: str, table: Table, chosen: list[str]) -> TableSnapshot:
-    kinds = {c: kind_of(table.column(c).type) for c in [*chosen, *table.primary_key]}
-    in_python = dialect == "sqlite" or (
-        dialect == "mysql" and any(k == "json" for k in kinds.values())
-    )
-    if in_python:
-        return _python_snapshot(raw, dialect, table, chosen, kinds)
-    return _sql_snapshot(raw, dialect, table, chosen, kinds)
-
-
-def _hash(text: str) -> int:
-    return int(hashlib.md5(text.encode("utf-8")).hexdigest()[:15], 16)
-
-
-def _digest(total: Any) -> str:
-    return f"{int(total or 0) % _MOD:016x}"
-
-
-# -- in the database ---------------------------------------------------------------------------
-
-
-def _sql_snapshot(
-    raw: Any, dialect: str, table: Table, chosen: list[str], kinds: dict[str, str]
-) -> TableSnapshot:
-    quote = get_dialect(dialect).quote
-    pg = dialect == "postgresql"
-
-    def cell(column: str) -> str:
-        text = sql_text(dialect, quote(column), kinds[column])
-        return f"COALESCE('v' || {text}, 'N')" if pg else f"COALESCE(CONCAT('v', {text}), 'N')"
-
-    def join(parts: list[str], sep: int) -> str:
-        if pg:
-            return f" || chr({sep}) || ".join(parts) if parts else "''"
-        return f"CONCAT_WS(CHAR({sep} USING utf8mb4), {', '.join(parts)})" if parts else "''"
-
-    def h(text: str) -> str:
-        if pg:
-            return f"COALESCE(SUM(('x' || substr(md5({text}), 1, 15))::bit(60)::bigint), 0)"
-        return f"COALESCE(SUM(CAST(CONV(SUBSTRING(MD5({text}), 1, 15), 16, 10) AS UNSIGNED)), 0)"
-
-    key = list(table.primary_key)
-    key_text = join([cell(c) for c in key], 30)
-    parts = ["COUNT(*)", h(join([cell(c) for c in sorted(chosen)], 31))]
-    for column in chosen:
-        parts.append(h(cell(column)))
-        if key:
-            parts.append(h(join([key_text, cell(column)], 31)))
-    cursor = raw.cursor()
+@contextmanager
+def _bytes_text(raw: Any, dialect: str) -> Iterator[None]:
+    """SQLite hands text over as bytes while reading: it is hashed as UTF-8 bytes anyway, and
+    skipping the decode and the encode is a third of the cost of reading a row."""
+    if dialect != "sqlite":
+        yield
+        return
+    factory = raw.text_factory
+    raw.text_factory = bytes
     try:
-        cursor.execute(f"SELECT {', '.join(parts)} FROM {quote(table.name)}")
-        result = list(cursor.fetchone())
+        yield
     finally:
-        cursor.close()
-    columns: dict[str, ColumnChecksum] = {}
-    position = 2
-    for column in chosen:
-        keyed = _digest(result[position + 1]) if key else None
-        columns[column] = ColumnChecksum(_digest(result[position]), keyed)
-        position += 2 if key else 1
-    return TableSnapshot(table.name, int(result[0]), _digest(result[1]), tuple(key), columns, "sql")
+        raw.text_factory = factory
 
 
-# -- in Python ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Reader:
+    raw: Any
+    dialect: str
+    scheme: str
+    trim_scale: bool
 
+    def table(self, table: Table, chosen: list[str]) -> TableSnapshot:
+        kinds = {c: kind_of(table.column(c).type) for c in [*chosen, *table.primary_key]}
+        in_python = self.dialect == "sqlite" or (
+            self.dialect == "mysql" and any(k == "json" for k in kinds.values())
+        )
+        key = list(table.primary_key)
+        sums = (
+            self._python(table.name, chosen, key, kinds)
+            if in_python
+            else self._sql(table.name, chosen, key, kinds)
+        )
+        columns = {c: ColumnChecksum(*sums.columns[c]) for c in chosen}
+        method = "python" if in_python else "sql"
+        return TableSnapshot(
+            table.name, sums.rows, sums.checksum, tuple(key), columns, method, self.scheme
+        )
 
-def _python_snapshot(
-    raw: Any, dialect: str, table: Table, chosen: list[str], kinds: dict[str, str]
-) -> TableSnapshot:
-    quote = get_dialect(dialect).quote
-    key = list(table.primary_key)
-    read = list(dict.fromkeys([*chosen, *key]))
-    by_name = sorted(chosen)
-    count, row_sum = 0, 0
-    sums = {c: 0 for c in chosen}
-    keyed = {c: 0 for c in chosen}
-    cursor = raw.cursor()
-    try:
-        cursor.execute(f"SELECT {', '.join(quote(c) for c in read)} FROM {quote(table.name)}")
-        while batch := cursor.fetchmany(2000):
-            for values in batch:
+    def _sql(self, name: str, chosen: list[str], key: list[str], kinds: dict[str, str]) -> Sums:
+        quote = get_dialect(self.dialect).quote
+        sql = sql_sums_query(
+            self.dialect, self.scheme, name, chosen, key, kinds, quote, self.trim_scale
+        )
+        cursor = self.raw.cursor()
+        try:
+            cursor.execute(sql)
+            result = list(cursor.fetchone())
+        finally:
+            cursor.close()
+        return read_sql_sums(result, chosen, bool(key))
+
+    def _python(self, name: str, chosen: list[str], key: list[str], kinds: dict[str, str]) -> Sums:
+        quote = get_dialect(self.dialect).quote
+        read = list(dict.fromkeys([*chosen, *key]))
+        null = NULL_MARK[self.scheme]
+        sums = PythonSums(self.scheme, chosen, key)
+        cursor = self.raw.cursor()
+        try:
+            selected = ", ".join(quote(c) for c in read) or "1"
+            cursor.execute(f"SELECT {selected} FROM {quote(name)}")
+            while batch := cursor.fetchmany(BATCH):
+                values = zip(*batch, strict=True) if read else ()
                 cells = {
-                    c: _cell(render_value(v, kinds[c])) for c, v in zip(read, values, strict=True)
+                    c: render_cells(v, kinds[c], null) for c, v in zip(read, values, strict=True)
                 }
-                count += 1
-                row_sum += _hash(_UNIT.join(cells[c] for c in by_name))
-                key_text = _KEY.join(cells[c] for c in key)
-                for c in chosen:
-                    sums[c] += _hash(cells[c])
-                    if key:
-                        keyed[c] += _hash(key_text + _UNIT + cells[c])
-    finally:
-        cursor.close()
-    columns = {
-        c: ColumnChecksum(_digest(sums[c]), _digest(keyed[c]) if key else None) for c in chosen
-    }
-    return TableSnapshot(table.name, count, _digest(row_sum), tuple(key), columns, "python")
-
-
-def _cell(text: str | None) -> str:
-    return "N" if text is None else "v" + text
+                sums.add(cells, len(batch))
+        finally:
+            cursor.close()
+        return sums.result()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -333,6 +325,12 @@ def compare(
                 )
             )
             continue
+        if old.scheme != new.scheme:
+            raise IntrospectionError(
+                f"the snapshots of {name} were made with different hashes "
+                f"({old.scheme} and {new.scheme}), so their checksums do not compare",
+                "snapshot both on the same dialect, or both with portable=True",
+            )
         table_declared = name in declared.changed_tables
         if old.rows != new.rows:
             out.append(DataDifference(name, None, "row_count", old.rows, new.rows, table_declared))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -42,12 +43,21 @@ def kind_of(type_: str) -> str:
     return "text"
 
 
-def sql_text(dialect: str, c: str, kind: str) -> str:
-    """SQL rendering `c`'s value as canonical text (see `render_value` for the same in Python)."""
+def sql_text(dialect: str, c: str, kind: str, trim_scale: bool = False) -> str:
+    """SQL rendering `c`'s value as canonical text (see `render_value` for the same in Python).
+
+    `trim_scale`: PostgreSQL 13+ has `trim_scale()`, which drops a numeric's trailing zeros
+    in C instead of a regular expression.
+    """
     if dialect == "postgresql":
+        numeric = (
+            f"trim_scale({c})::text"
+            if trim_scale
+            else f"CASE WHEN {c} = 0 THEN '0' WHEN strpos({c}::text, '.') > 0 "
+            f"THEN regexp_replace({c}::text, '\\.?0+$', '') ELSE {c}::text END"
+        )
         return {
-            "numeric": f"CASE WHEN {c} = 0 THEN '0' WHEN strpos({c}::text, '.') > 0 "
-            f"THEN regexp_replace({c}::text, '\\.?0+$', '') ELSE {c}::text END",
+            "numeric": numeric,
             "boolean": f"CASE WHEN {c} THEN 't' WHEN NOT {c} THEN 'f' END",
             "date": f"to_char({c}, 'YYYY-MM-DD')",
             "timestamp": f"to_char({c}, 'YYYY-MM-DD HH24:MI:SS.US')",
@@ -81,6 +91,52 @@ def render_value(value: Any, kind: str) -> str | None:
         return _RENDER.get(kind, _as_text)(value)
     except (ValueError, TypeError, InvalidOperation, OverflowError):
         return _as_text(value)
+
+
+def render_cells(values: Sequence[Any], kind: str, null: bytes | None) -> Sequence[Any]:
+    """`render_value` over a whole column of a batch, as UTF-8 bytes, NULL as `null`.
+
+    The validator renders every seeded cell several times per run, so the common cases skip
+    the per-value call: text passes through (SQLite hands it over as bytes when asked),
+    integers are joined, rendered and split in one go, and any other column with repeated
+    values renders each distinct value once. The memo is only used where equal values always
+    have equal text (not for floats, whose -0.0 equals 0.0, nor for mixed types, where 1 == 1.0
+    in a text column would merge '1' and '1.0').
+    """
+    types = set(map(type, values))
+    nulls = type(None) in types
+    types.discard(type(None))
+    if kind == "text" and types <= {bytes}:
+        return [null if v is None else v for v in values] if nulls else values
+    if kind == "text" and types <= {str}:
+        if nulls:
+            return [null if v is None else v.encode() for v in values]
+        return list(map(str.encode, values))
+    if kind == "integer" and types == {int} and not nulls:
+        return "\x1f".join(map(str, values)).encode().split(b"\x1f")
+    if _memo_safe(types, kind):
+        memo = {v: _cell(v, kind, null) for v in set(values)}
+        return list(map(memo.__getitem__, values))
+    return [_cell(v, kind, null) for v in values]
+
+
+_NUMBERS = frozenset({int, bool, float, Decimal})
+_MEMO_TYPES = frozenset({int, bool, str, bytes, Decimal, dt.date, dt.time, dt.timedelta})
+
+
+def _memo_safe(types: set[type], kind: str) -> bool:
+    if len(types) == 1:
+        return types <= _MEMO_TYPES or (float in types and kind in ("numeric", "integer"))
+    return types <= _NUMBERS and kind in ("numeric", "integer", "boolean")
+
+
+def _cell(value: Any, kind: str, null: bytes | None) -> bytes | None:
+    if value is None:
+        return null
+    if isinstance(value, bytes) and kind != "blob":
+        value = value.decode("utf-8", "replace")  # SQLite text read as bytes
+    text = render_value(value, kind)
+    return null if text is None else text.encode()
 
 
 def _as_text(value: Any) -> str:

@@ -127,10 +127,15 @@ class SQLiteDialect(Dialect):
         return super().create_index_sql(table, index, schema)
 
     def comparable_table(self, table: Table, schema: Schema) -> Table:
-        """Identity only on the rowid alias, no comments, no index methods."""
+        """Identity only on the rowid alias, no comments, no index methods, no time zones.
+
+        SQLite has no time zone type: SQLAlchemy and Django declare a zone-aware datetime as
+        DATETIME, migwright as TIMESTAMPTZ; both store the same text.
+        """
         columns = []
         for column in table.columns:
             kind = canonical_type(self.column_type(column, schema))
+            kind = _NO_ZONES.get(kind, kind)
             rowid = table.primary_key == (column.name,) and kind == "integer"
             folded = replace(column, type=kind, identity=rowid, comment=None)
             default = None if rowid else _default_or_text(self, folded, schema)
@@ -145,6 +150,9 @@ class SQLiteDialect(Dialect):
     def comparable(self, schema: Schema) -> Schema:
         folded = super().comparable(schema)
         return Schema(folded.tables, ())
+
+
+_NO_ZONES = {"timestamptz": "timestamp", "timetz": "time"}
 
 
 def _default_or_text(d: SQLiteDialect, column: Column, schema: Schema) -> str | None:
