@@ -55,6 +55,7 @@ class Context:
     files: list[File] = field(default_factory=list)
     findings: list[Any] = field(default_factory=list)
     references: list[Any] = field(default_factory=list)
+    plan_result: StepResult | None = None
     report: Any = None
     document: str | None = None
     written: list[Path] = field(default_factory=list)

@@ -86,6 +86,7 @@ def plan_step(ctx: Context, result: StepResult) -> None:
     name = ctx.analysis.next_name(request.description, now)
     plan = MigrationPlan(request.operations, ctx.before, dialect, request.description, name)
     ctx.plan = plan
+    ctx.plan_result = result
     touched = sorted({t for op in plan.operations for t in op.tables})
     result.summary = f"{len(plan.operations)} operation(s) on {', '.join(touched)} -> {name}"
     result.outputs = {
@@ -174,6 +175,13 @@ def generate_step(ctx: Context, result: StepResult) -> None:
 
     files = list(render(analysis.repo, analysis.config, analysis.history, ctx.plan))
     rendered = {f.path for f in files}
+    main = [f.path for f in files if f.kind == "migration"]
+    if main and ctx.plan.name not in rendered:
+        # the renderer knows better where the migration belongs (Django: the app that owns
+        # the table, not the app of the last migration); the document follows it
+        ctx.plan = _renamed(ctx.plan, main[0])
+        if ctx.plan_result is not None:  # the plan's announced name is the file's name
+            ctx.plan_result.outputs["name"] = main[0]
     models = update_models(
         analysis.framework.name, analysis.repo, analysis.config, analysis.history, ctx.plan
     )
@@ -185,6 +193,12 @@ def generate_step(ctx: Context, result: StepResult) -> None:
             for f in ctx.files
         ]
     }
+
+
+def _renamed(plan: Any, name: str) -> Any:
+    from ..tools.frameworks.render import MigrationPlan
+
+    return MigrationPlan(plan.operations, plan.before, plan.dialect, plan.description, name)
 
 
 # 4 ---------------------------------------------------------------------------------------------
