@@ -11,10 +11,11 @@ scratch database with the same seeded data:
              checksums of all data, row samples, query plans, lock polling and relfilenode
              reads per statement (PostgreSQL), and the verdicts.
 
-Printed per dialect: each phase's runner seconds and check seconds, the bare up/down/up, and two
-ratios: the up/down/up phases with their checks over the bare up/down/up (the overhead of
-validation around the runner, goal <= 1.5x), and the whole validation over the whole bare run
-(create + seed + up/down/up). Run by hand:
+Printed per dialect: each phase's runner seconds and check seconds, the bare up/down/up, the rows
+per second the checks of seed, up and down get through (each checksums every row, besides
+introspecting and explaining), and two ratios: the up/down/up phases with their checks over the
+bare up/down/up (the overhead of validation around the runner, goal <= 1.5x), and the whole
+validation over the whole bare run (create + seed + up/down/up). Run by hand:
 `.venv/bin/python benchmarks/validate_bench.py [--rows 10000] [--tables 20]
 [--dialects sqlite postgresql]`.
 """
@@ -137,10 +138,19 @@ def main() -> None:
         total = time.perf_counter() - started
         status = "passed" if report.ok else "FAILED"
         print(f"\n{dialect} (validation {status})")
-        print(f"  {'phase':8} {'runner s':>9} {'checks s':>9} {'bare s':>8}")
+        print(f"  {'phase':8} {'runner s':>9} {'checks s':>9} {'bare s':>8} {'checked rows/s':>15}")
+        total_rows = args.rows * args.tables
         for phase in report.phases:
             bare_s = f"{base[phase.name]:8.2f}" if phase.name in base else " " * 8
-            print(f"  {phase.name:8} {phase.seconds:9.2f} {phase.check_seconds:9.2f} {bare_s}")
+            # seed, up and down checksum every row; history and re-up check the schema only
+            speed = (
+                f"{total_rows / phase.check_seconds:15,.0f}"
+                if phase.name in ("seed", "up", "down") and phase.check_seconds
+                else ""
+            )
+            print(
+                f"  {phase.name:8} {phase.seconds:9.2f} {phase.check_seconds:9.2f} {bare_s} {speed}"
+            )
         cycle = ("up", "down", "re-up")
         validated = sum(p.seconds + p.check_seconds for p in report.phases if p.name in cycle)
         plain = sum(base[name] for name in cycle)

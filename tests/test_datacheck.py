@@ -14,8 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
+from migwright.tools import datacheck
 from migwright.tools import ops as o
 from migwright.tools.datacheck import (
     DataDifference,
@@ -26,6 +29,7 @@ from migwright.tools.datacheck import (
     render_value,
     snapshot,
 )
+from migwright.tools.datacheck_render import render_cells
 from migwright.tools.errors import IntrospectionError
 from migwright.tools.schema import Column as C
 from migwright.tools.schema import EnumType, Schema, Table
@@ -145,14 +149,15 @@ def test_same_data_same_checksums_on_every_dialect(
     sqlite_scratch: ScratchDatabase, pg_scratch: ScratchDatabase, mysql_scratch: ScratchDatabase
 ) -> None:
     """Portable snapshots (MD5 everywhere) agree across dialects, which proves every database
-    renders the same canonical text; fast ones agree where the hash is shared (CRC-32)."""
+    renders the same canonical text; fast ones agree where the hash is shared (the CRC-32
+    value sums of SQLite and MySQL)."""
     schemas = {db.dialect: (db, _facts(db)) for db in (sqlite_scratch, pg_scratch, mysql_scratch)}
     portable = {d: snapshot(db.engine(), s, portable=True) for d, (db, s) in schemas.items()}
     fast = {d: snapshot(db.engine(), s) for d, (db, s) in schemas.items()}
     methods = {d: s.table("facts").method for d, s in portable.items()}
     assert methods == {"sqlite": "python", "postgresql": "sql", "mysql": "python"}
     assert {d: s.table("facts").scheme for d, s in fast.items()} == {
-        "sqlite": "crc32",
+        "sqlite": "ordered",
         "postgresql": "hashtext",
         "mysql": "crc32",
     }
@@ -163,7 +168,8 @@ def test_same_data_same_checksums_on_every_dialect(
         for column, checksum in reference.columns.items():
             assert facts.columns[column] == checksum, (dialect, column)
         assert facts.checksum == reference.checksum, dialect
-    assert fast["mysql"].table("facts") == fast["sqlite"].table("facts")
+    for column, checksum in fast["mysql"].table("facts").columns.items():
+        assert fast["sqlite"].table("facts").columns[column].values == checksum.values, column
     assert fast["postgresql"].table("facts").columns != reference.columns
     with pytest.raises(IntrospectionError, match="different hashes"):
         compare(portable["sqlite"], fast["sqlite"])
@@ -176,8 +182,8 @@ def test_database_and_python_checksums_agree(
 ) -> None:
     """MySQL computes a table without JSON in SQL and one with JSON in Python: a migration that
     adds or drops a JSON column moves the table from one to the other, so both must agree
-    (and agree with SQLite, which shares the hash); in portable mode MySQL's SQL must also
-    match PostgreSQL's."""
+    (and their value sums agree with SQLite's, which shares the hash); in portable mode MySQL's
+    SQL must also match PostgreSQL's."""
     plain = Table("plain", tuple(c for c in FACTS.columns if c.name != "doc"), ("id",))
     schema = Schema((plain,), (EnumType("mood", ("happy", "sad")),))
     rows = [
@@ -200,8 +206,8 @@ def test_database_and_python_checksums_agree(
     assert result["mysql"].method == result["mysql-portable"].method == "sql"
     assert result["mysql-portable"].columns == result["postgresql-portable"].columns
     assert result["mysql-portable"].checksum == result["postgresql-portable"].checksum
-    assert result["mysql"].columns == result["sqlite"].columns
-    assert result["mysql"].checksum == result["sqlite"].checksum
+    for column, checksum in result["mysql"].columns.items():
+        assert result["sqlite"].columns[column].values == checksum.values, column
     facts = _facts(mysql_scratch)
     in_python = snapshot(mysql_scratch.engine(), facts).table("facts")
     assert in_python.method == "python"
@@ -290,42 +296,83 @@ def test_renames_are_followed(sqlite_scratch: ScratchDatabase) -> None:
     assert [(d.table, d.kind) for d in lost] == [("widgets", "table_missing")]
 
 
-def test_values_moved_between_rows_are_caught(sqlite_scratch: ScratchDatabase) -> None:
-    engine = sqlite_scratch.engine()
-    schema = _widgets(sqlite_scratch)
+@pytest.mark.parametrize("portable", [False, True], ids=["native", "portable"])
+def test_values_moved_between_rows_are_caught(
+    scratch: ScratchDatabase, dialect: str, portable: bool
+) -> None:
+    """Two rows swap equal-length values: the multiset of values is the same, so only the
+    keyed checksum can see it (and with a linear hash like CRC-32 only a non-linear sum does)."""
+    engine = scratch.engine()
+    schema = _widgets(scratch)
     with engine.connect() as conn:
         first, second = conn.exec_driver_sql("SELECT id FROM widgets ORDER BY id LIMIT 2").scalars()
     _run(engine, f"UPDATE widgets SET name = 'a-name' WHERE id = {first}")
     _run(engine, f"UPDATE widgets SET name = 'b-name' WHERE id = {second}")
-    before = snapshot(engine, schema)
+    before = snapshot(engine, schema, portable=portable)
     _run(
         engine,
         f"UPDATE widgets SET name = CASE id WHEN {first} THEN 'b-name' ELSE 'a-name' END "
         f"WHERE id IN ({first}, {second})",
     )
-    after = snapshot(engine, schema)
+    after = snapshot(engine, schema, portable=portable)
     old, new = before.table("widgets").columns["name"], after.table("widgets").columns["name"]
     assert old.values == new.values and old.keyed != new.keyed
     assert [(d.column, d.kind) for d in compare(before, after)] == [("name", "values")]
 
 
+@pytest.mark.parametrize("portable", [False, True], ids=["native", "portable"])
 def test_without_a_primary_key_the_row_checksum_still_sees_a_swap(
-    sqlite_scratch: ScratchDatabase,
+    scratch: ScratchDatabase, dialect: str, portable: bool
 ) -> None:
-    engine = sqlite_scratch.engine()
+    engine = scratch.engine()
     table = Table("pairs", (C("a", "integer"), C("b", "text")))
-    schema = _apply(engine, [o.CreateTable(table)], Schema(), "sqlite")
+    schema = _apply(engine, [o.CreateTable(table)], Schema(), dialect)
     _run(engine, "INSERT INTO pairs VALUES (1, 'x'), (2, 'y')")
-    before = snapshot(engine, schema)
+    before = snapshot(engine, schema, portable=portable)
     _run(engine, "UPDATE pairs SET b = CASE b WHEN 'x' THEN 'y' ELSE 'x' END")
-    after = snapshot(engine, schema)
+    after = snapshot(engine, schema, portable=portable)
     assert before.table("pairs").key == () and before.table("pairs").columns["b"].keyed is None
     assert [(d.table, d.column, d.kind) for d in compare(before, after)] == [
         ("pairs", None, "rows")
     ]
     _run(engine, "DELETE FROM pairs WHERE a = 1")
-    shrunk = compare(before, snapshot(engine, schema))
+    shrunk = compare(before, snapshot(engine, schema, portable=portable))
     assert ("pairs", None, "row_count") in [(d.table, d.column, d.kind) for d in shrunk]
+
+
+def test_batches_do_not_change_checksums(
+    sqlite_scratch: ScratchDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows streamed into Python in batches of any size give the same checksums (the keyed
+    streams of SQLite run across batch boundaries)."""
+    engine = sqlite_scratch.engine()
+    schema = _widgets(sqlite_scratch)
+    whole = snapshot(engine, schema)
+    monkeypatch.setattr(datacheck, "BATCH", 7)
+    assert snapshot(engine, schema) == whole
+    assert snapshot(engine, schema, portable=True) != whole  # another scheme altogether
+
+
+def test_a_key_that_changes_kind_is_compared_by_values(sqlite_scratch: ScratchDatabase) -> None:
+    """SQLite's keyed checksums follow the key's order; an integer key turned into text sorts
+    10 before 9, so the keyed checksums no longer compare and the values decide."""
+    engine = sqlite_scratch.engine()
+    table = Table("codes", (C("code", "integer", False), C("label", "text")), ("code",))
+    schema = _apply(engine, [o.CreateTable(table)], Schema(), "sqlite")
+    values = ", ".join(f"({i}, 'label {i % 3}')" for i in range(1, 13))
+    _run(engine, f"INSERT INTO codes VALUES {values}")
+    before = snapshot(engine, schema)
+    plan = [o.AlterColumn("codes", "code", type="text")]
+    after = snapshot(engine, _apply(engine, plan, schema, "sqlite"))
+    assert before.table("codes").order == ("integer",)
+    assert after.table("codes").order == ("text",)
+    assert (
+        before.table("codes").columns["label"].keyed != after.table("codes").columns["label"].keyed
+    )
+    assert compare(before, after, declared_changes(plan, schema)) == []
+    _run(engine, "UPDATE codes SET label = 'changed' WHERE code = '5'")
+    changed = compare(before, snapshot(engine, o.apply_all(plan, schema)))
+    assert [(d.column, d.kind) for d in changed] == [("label", "values")]
 
 
 def test_snapshot_of_a_missing_column_names_the_table(sqlite_scratch: ScratchDatabase) -> None:
@@ -404,6 +451,53 @@ def test_declared_changes_follow_names_back_to_the_data() -> None:
 )
 def test_canonical_text(value: Any, kind: str, text: str | None) -> None:
     assert render_value(value, kind) == text
+
+
+_CELLS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**63), 2**63),
+    st.floats(allow_nan=False, width=64),
+    st.decimals(allow_nan=False, allow_infinity=False, places=3),
+    st.text(max_size=12),
+    st.text(max_size=12).map(str.encode),
+    st.sampled_from(["2021-03-28 03:00:00+02:00", "2020-02-29", "12:30:00"]),
+)
+
+
+_NUMBERS = st.sampled_from([0, 1, 0.0, -0.0, 1.0, True, False, Decimal("1.0"), "1", b"1"])
+
+
+@given(
+    values=st.one_of(
+        st.lists(st.one_of(_CELLS, _NUMBERS), max_size=40),
+        st.lists(_NUMBERS, min_size=8, max_size=40),  # repeated values: the memo
+    ),
+    kind=st.sampled_from(
+        [
+            "text",
+            "integer",
+            "numeric",
+            "float",
+            "boolean",
+            "timestamp",
+            "timestamptz",
+            "date",
+            "blob",
+        ]
+    ),
+)
+def test_rendering_a_column_at_once_is_rendering_each_value(values: list[Any], kind: str) -> None:
+    """The batch shortcuts (text passed through, integers formatted in one go, a memo per
+    distinct value) give what `render_value` gives cell by cell, mixed types and -0.0 included."""
+    null = b"\xff"
+    one_by_one = []
+    for value in values:
+        if isinstance(value, bytes) and kind != "blob":
+            value = value.decode()  # SQLite's text, read as bytes
+        text = render_value(value, kind)
+        one_by_one.append(null if text is None else text.encode())
+    assert list(render_cells(values, kind, null)) == one_by_one
 
 
 def test_json_text_orders_keys_like_jsonb() -> None:

@@ -89,7 +89,7 @@ def render_value(value: Any, kind: str) -> str | None:
         value = value.tobytes()
     try:
         return _RENDER.get(kind, _as_text)(value)
-    except (ValueError, TypeError, InvalidOperation, OverflowError):
+    except (ValueError, TypeError, AttributeError, InvalidOperation, OverflowError):
         return _as_text(value)
 
 
@@ -98,36 +98,54 @@ def render_cells(values: Sequence[Any], kind: str, null: bytes | None) -> Sequen
 
     The validator renders every seeded cell several times per run, so the common cases skip
     the per-value call: text passes through (SQLite hands it over as bytes when asked),
-    integers are joined, rendered and split in one go, and any other column with repeated
-    values renders each distinct value once. The memo is only used where equal values always
-    have equal text (not for floats, whose -0.0 equals 0.0, nor for mixed types, where 1 == 1.0
-    in a text column would merge '1' and '1.0').
+    integers are formatted in one comprehension, and a column with many repeated values
+    renders each distinct value once. That memo is only used where equal values always have
+    equal text (not for floats, whose -0.0 equals 0.0, nor for mixed types, where 1 == 1.0 in
+    a text column would merge '1' and '1.0').
     """
+    if kind == "text":
+        try:
+            b"".join(values)  # in C: fails on the first cell that is not bytes
+            return values
+        except TypeError:
+            pass
     types = set(map(type, values))
     nulls = type(None) in types
     types.discard(type(None))
     if kind == "text" and types <= {bytes}:
-        return [null if v is None else v for v in values] if nulls else values
+        return [null if v is None else v for v in values]
     if kind == "text" and types <= {str}:
         if nulls:
             return [null if v is None else v.encode() for v in values]
         return list(map(str.encode, values))
-    if kind == "integer" and types == {int} and not nulls:
-        return "\x1f".join(map(str, values)).encode().split(b"\x1f")
+    if kind == "integer" and types == {int}:
+        return [null if v is None else b"%d" % v for v in values]
     if _memo_safe(types, kind):
-        memo = {v: _cell(v, kind, null) for v in set(values)}
-        return list(map(memo.__getitem__, values))
+        distinct = set(values)
+        if len(distinct) * _MEMO_RATIO <= len(values):
+            memo = {v: _cell(v, kind, null) for v in distinct}
+            return list(map(memo.__getitem__, values))
     return [_cell(v, kind, null) for v in values]
 
 
-_NUMBERS = frozenset({int, bool, float, Decimal})
+#: A column is rendered through a memo when it has at most one distinct value in this many.
+_MEMO_RATIO = 4
 _MEMO_TYPES = frozenset({int, bool, str, bytes, Decimal, dt.date, dt.time, dt.timedelta})
+#: Kinds whose text is the same for any two equal numbers, whatever their types
+#: (1 == 1.0 == True == Decimal(1); -0.0 == 0): the text of each is a function of the number.
+_BY_NUMBER = {
+    "integer": frozenset({int, bool, float, Decimal}),
+    "boolean": frozenset({int, bool, float, Decimal}),
+    "numeric": frozenset({int, float, Decimal}),
+}
 
 
 def _memo_safe(types: set[type], kind: str) -> bool:
-    if len(types) == 1:
-        return types <= _MEMO_TYPES or (float in types and kind in ("numeric", "integer"))
-    return types <= _NUMBERS and kind in ("numeric", "integer", "boolean")
+    """Whether equal values of these types always render alike in `kind` (so one memo entry
+    per distinct value is right)."""
+    if types <= _BY_NUMBER.get(kind, frozenset()):
+        return True
+    return len(types) == 1 and types <= _MEMO_TYPES
 
 
 def _cell(value: Any, kind: str, null: bytes | None) -> bytes | None:
@@ -173,12 +191,9 @@ def _datetime(value: Any, utc: bool) -> str:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         value = dt.datetime(value.year, value.month, value.day)
     if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None) if utc else value
+        value = value.astimezone(dt.UTC) if utc else value
         value = value.replace(tzinfo=None)
-    return (
-        f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
-        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
-    )
+    return str(value.isoformat(" ", "microseconds"))  # years padded to 4 digits, in C
 
 
 def _date(value: Any) -> str:
