@@ -16,9 +16,9 @@ versions. Rendering to SQL lives in `sql.py` and the framework renderers.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import sqlglot
 from sqlglot import exp
@@ -36,6 +36,8 @@ from .schema import (
     canonical_type,
     is_identifier,
 )
+
+T = TypeVar("T")
 
 
 class Reversibility(enum.StrEnum):
@@ -886,6 +888,12 @@ class NoOp(Operation):
 # ---------------------------------------------------------------------------------------------
 # Sequences of operations
 # ---------------------------------------------------------------------------------------------
+
+
+def handler_for(table: Mapping[type, T], op: Operation) -> T | None:
+    """The entry for `op`'s class or its nearest base class in a dispatch table (renderers and
+    editors register per operation class; DropForeignKey falls back to DropConstraint's)."""
+    return next((table[c] for c in type(op).__mro__ if c in table), None)
 
 
 def apply_all(ops: Iterable[Operation], schema: Schema) -> Schema:

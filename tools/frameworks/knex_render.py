@@ -86,7 +86,7 @@ class KnexWriter:
             after = op.apply(state)
             statements = render_sql([op], state, self.dialect)  # validates the dialect too
             self.statements = tuple(statements)
-            fn = _lookup(type(op))
+            fn = o.handler_for(RENDERERS, op)
             try:
                 if fn is None:
                     raise Fallback(f"Knex has no builder for {type(op).__name__}")
@@ -348,13 +348,6 @@ RENDERERS: dict[type[o.Operation], Renderer] = {
     o.DropEnum: _enum,
     o.AddEnumValue: _enum,
 }
-
-
-def _lookup(cls: type[o.Operation]) -> Renderer | None:
-    for base in cls.__mro__:
-        if base in RENDERERS:
-            return RENDERERS[base]
-    return None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -437,13 +437,6 @@ EDITS: dict[type[o.Operation], Edit] = {
 }
 
 
-def _lookup(cls: type[o.Operation]) -> Edit | None:
-    for base in cls.__mro__:
-        if base in EDITS:
-            return EDITS[base]
-    return None
-
-
 def update_models(repo: RepoFacts, config: FrameworkConfig, plan: MigrationPlan) -> list[File]:
     """schema.prisma with the plan's changes, laid out as `prisma format` would."""
     path = config.settings.get("schema", "prisma/schema.prisma")
@@ -454,7 +447,7 @@ def update_models(repo: RepoFacts, config: FrameworkConfig, plan: MigrationPlan)
     state = plan.before
     for op in plan.operations:
         after = op.apply(state)
-        fn = _lookup(type(op))
+        fn = o.handler_for(EDITS, op)
         if fn is not None:
             fn(ed, op, state, after)
         state = after

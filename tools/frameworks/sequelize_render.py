@@ -101,7 +101,7 @@ class SequelizeWriter:
         for op in operations:
             after = op.apply(state)
             self.statements = tuple(render_sql([op], state, self.dialect))
-            fn = _lookup(type(op))
+            fn = o.handler_for(RENDERERS, op)
             try:
                 if fn is None:
                     raise Fallback(f"queryInterface has no call for {type(op).__name__}")
@@ -370,13 +370,6 @@ RENDERERS: dict[type[o.Operation], Renderer] = {
     o.DropEnum: _enum,
     o.AddEnumValue: _enum,
 }
-
-
-def _lookup(cls: type[o.Operation]) -> Renderer | None:
-    for base in cls.__mro__:
-        if base in RENDERERS:
-            return RENDERERS[base]
-    return None
 
 
 # ---------------------------------------------------------------------------------------------
