@@ -10,13 +10,14 @@ instead. Exit codes as everywhere: 0 when the total score reaches the threshold,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from .evaluate import CaseResult, Evaluation
+if TYPE_CHECKING:  # evaluate.py pulls in the whole pipeline: import it when eval runs
+    from .evaluate import CaseResult, Evaluation
 
 #: How much of a failed check's detail the table view prints (a runner's error can be long).
 DETAIL_CHARS = 400

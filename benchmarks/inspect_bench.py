@@ -3,6 +3,7 @@
 Generates a repo with N Alembic revisions and a Django project with N migrations (two apps with
 cross-app dependencies), then times, as whole processes (what a person waits for):
   migwright inspect --no-schema --json   vs  alembic history
+  (cold: MIGWRIGHT_CACHE_DIR=off; cached: the parse cache filled by one earlier run)
   migwright inspect --no-schema --json   vs  python manage.py showmigrations
 Median of --runs runs each. migwright reads the files as text; the frameworks import every
 migration module. Run by hand: `.venv/bin/python benchmarks/inspect_bench.py [--n 1000]`.
@@ -101,11 +102,13 @@ def make_django(root: Path, n: int) -> None:
             )
 
 
-def timed(cmd: list[str], cwd: Path, runs: int) -> float:
+def timed(cmd: list[str], cwd: Path, runs: int, **env: str) -> float:
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
-        result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=os.environ)
+        result = subprocess.run(
+            cmd, cwd=cwd, capture_output=True, text=True, env={**os.environ, **env}
+        )
         samples.append(time.perf_counter() - start)
         if result.returncode != 0:
             raise SystemExit(f"{' '.join(cmd)} failed:\n{result.stderr[-2000:]}")
@@ -120,20 +123,32 @@ def main() -> None:
     migwright = [str(BIN / "migwright"), "inspect", "--no-schema", "--json", "."]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        cold = {"MIGWRIGHT_CACHE_DIR": "off"}
+        warm = {"MIGWRIGHT_CACHE_DIR": str(Path(tmp) / "cache")}
         alembic_repo = Path(tmp) / "alembic"
         make_alembic(alembic_repo, args.n)
-        ours = timed(migwright, alembic_repo, args.runs)
         theirs = timed([str(BIN / "alembic"), "history"], alembic_repo, args.runs)
-        rows.append(("alembic", ours, "alembic history", theirs))
+        ours_cold = timed(migwright, alembic_repo, args.runs, **cold)
+        timed(migwright, alembic_repo, 1, **warm)  # fills the parse cache
+        ours_warm = timed(migwright, alembic_repo, args.runs, **warm)
+        rows.append(("alembic", ours_cold, ours_warm, "alembic history", theirs))
         django_repo = Path(tmp) / "django"
         make_django(django_repo, args.n)
-        ours = timed(migwright, django_repo, args.runs)
         theirs = timed([sys.executable, "manage.py", "showmigrations"], django_repo, args.runs)
-        rows.append(("django", ours, "manage.py showmigrations", theirs))
+        ours_cold = timed(migwright, django_repo, args.runs, **cold)
+        timed(migwright, django_repo, 1, **warm)
+        ours_warm = timed(migwright, django_repo, args.runs, **warm)
+        rows.append(("django", ours_cold, ours_warm, "manage.py showmigrations", theirs))
     print(f"{args.n} migrations, median of {args.runs} runs (whole processes)")
-    print(f"{'repo':8} {'migwright inspect':>18} {'framework':>28} {'speed-up':>9}")
-    for name, ours, label, theirs in rows:
-        print(f"{name:8} {ours:17.2f}s {label + f' {theirs:.2f}s':>28} {theirs / ours:8.1f}x")
+    print(
+        f"{'repo':8} {'inspect, cold':>14} {'inspect, cached':>16} {'framework':>30} "
+        f"{'speed-up cold / cached':>24}"
+    )
+    for name, cold_s, warm_s, label, theirs in rows:
+        print(
+            f"{name:8} {cold_s:13.2f}s {warm_s:15.2f}s {label + f' {theirs:.2f}s':>30} "
+            f"{theirs / cold_s:11.1f}x / {theirs / warm_s:.1f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ every database test.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,6 +26,10 @@ from migwright.tools.scratch import (
 )
 
 DIALECTS = SUPPORTED
+
+# The parse cache (tools/frameworks/parse_cache.py) of this test session: never the person's
+# ~/.cache, and shared by the subprocesses the tests start (they inherit the variable).
+os.environ.setdefault("MIGWRIGHT_CACHE_DIR", tempfile.mkdtemp(prefix="migwright-test-cache-"))
 _TEST_ENV = {"postgresql": "MIGWRIGHT_TEST_PG", "mysql": "MIGWRIGHT_TEST_MYSQL"}
 _SERVER_ENV = {"postgresql": "MIGWRIGHT_PG_URL", "mysql": "MIGWRIGHT_MYSQL_URL"}
 _MARKS = {"postgresql": pytest.mark.postgres, "mysql": pytest.mark.mysql}

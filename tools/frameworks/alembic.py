@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import ConfigError, HistoryError
 from ..repo import RepoFacts, redact
+from . import parse_cache
 from .alembic_config import (
     DEFAULT_FILE_TEMPLATE,
     DEFAULT_TRUNCATE_SLUG_LENGTH,
@@ -245,7 +246,11 @@ class AlembicAdapter:
         ]
         recursive = settings.get("recursive_version_locations", "").lower() == "true"
         files = revision_files(repo, existing, recursive)
-        graph = build_graph([read_revision(repo, rel) for rel in files])
+        cache = parse_cache.for_repo(repo, "alembic")
+        graph = build_graph(
+            [cache.get(rel, None, lambda rel=rel: read_revision(repo, rel)) for rel in files]
+        )
+        cache.save()
         warnings.extend(graph.warnings)
         warnings.extend(
             _naming_warnings(graph.ordered, existing, settings.get("file_template", ""))

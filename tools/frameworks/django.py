@@ -17,6 +17,7 @@ from datetime import datetime
 
 from ..errors import HistoryError
 from ..repo import RepoFacts
+from . import parse_cache
 from .base import (
     Evidence,
     EvidenceLine,
@@ -190,9 +191,7 @@ class DjangoAdapter:
         for label, folder in apps:
             for name, rel in migration_files(repo, folder):
                 try:
-                    migration = read_migration(
-                        repo, label, name, rel, {"AUTH_USER_MODEL": user_model}
-                    )
+                    migration = _read(repo, label, name, rel, {"AUTH_USER_MODEL": user_model})
                 except HistoryError:
                     continue  # history() reports it; the configuration is still readable
                 for dep in (*migration.dependencies, *migration.run_before):
@@ -221,7 +220,8 @@ class DjangoAdapter:
                     "MIGRATION_MODULES",
                 )
             for name, rel in migration_files(repo, folder):
-                migrations.append(read_migration(repo, label, name, rel, swappable))
+                migrations.append(_read(repo, label, name, rel, swappable))
+        parse_cache.for_repo(repo, "django").save()
         graph = build_graph(migrations)
         warnings = list(graph.warnings)
         for module in filter(None, config.settings.get("apps_not_installed", "").split(", ")):
@@ -286,3 +286,13 @@ class DjangoAdapter:
 
 
 ADAPTER = DjangoAdapter()
+
+
+def _read(
+    repo: RepoFacts, app: str, name: str, rel: str, swappable: dict[str, str]
+) -> DjangoMigration:
+    """read_migration through the parse cache (the swappable settings are part of the key)."""
+    extra = (app, name, tuple(sorted(swappable.items())))
+    return parse_cache.for_repo(repo, "django").get(
+        rel, extra, lambda: read_migration(repo, app, name, rel, swappable)
+    )
