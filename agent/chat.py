@@ -88,6 +88,8 @@ class Session:
         self.pending: Pending | None = None
         self.writes: list[Written] = []
         self.model: Any = None
+        #: questions the model asked back: (what it was asked, raw request, answers so far)
+        self.asked: tuple[str, str, tuple[str, ...]] | None = None
 
     # -- the loop --------------------------------------------------------------------------------
 
@@ -127,6 +129,7 @@ class Session:
                 else:
                     self.say("nothing written", style="dim")
             elif text.startswith("--"):
+                self.asked = None  # a structured request starts over
                 self.propose(
                     parse_request(
                         text, dialect=self.dialect, schema=self.before, base_dir=self.options.path
@@ -186,7 +189,11 @@ class Session:
         return True
 
     def plain(self, text: str) -> None:
-        """Plain English: a follow-up known here, else the model, else one line of advice."""
+        """Plain English: the answer to the model's questions, a follow-up known here, else
+        the model, else one line of advice."""
+        if self.asked is not None:
+            self.answer(text)
+            return
         if self.request is not None:
             edited = follow_up(text, self.request, self.before, self.dialect)
             if edited is not None:
@@ -200,10 +207,42 @@ class Session:
         with self.console.status(f"asking {model.name}"):
             request, questions = english.plan(model, text, self.request, self.before, self.dialect)
         if questions:
-            self.say("the model asks: " + " ".join(questions), style="yellow")
+            ask = text if self.request is None else english.revision(text, self.request)
+            raw = text if self.request is None else f"{self.request.raw}; {text}"
+            self.ask_back(ask, raw, (), questions)
             return
         assert request is not None
         self.propose(request)
+
+    def ask_back(self, ask: str, raw: str, answers: tuple[str, ...], questions: list[str]) -> None:
+        """Show the model's questions; the next plain line answers them (Django's questioner,
+        interactive). `new --answer` is the same in batch and IDE mode."""
+        self.asked = (ask, raw, answers)
+        self.say("the model asks:", style="yellow")
+        for n, question in enumerate(questions, 1):
+            self.say(f"  {n}. {question}", style="yellow")
+        self.say("type your answer (one line; a request starting with -- starts over)", style="dim")
+
+    def answer(self, text: str) -> None:
+        """The person's answer to the model's questions: the request is planned again with it."""
+        from .structured import plan_from_english
+
+        assert self.asked is not None
+        ask, raw, answers = self.asked
+        answers = (*answers, text)
+        self.asked = None
+        model = english.model_for(self)
+        if model is None:  # the configuration changed under the session: say so, plainly
+            self.say(english.offline_line(text, self.request, self.before, self.dialect))
+            return
+        with self.console.status(f"asking {model.name}"):
+            planned = plan_from_english(
+                model, ask, self.before, dialect=self.dialect, answers=answers
+            )
+        if planned.questions:
+            self.ask_back(ask, raw, answers, list(planned.questions))
+            return
+        self.propose(Request(planned.operations, planned.description, raw))
 
     def propose(self, request: Request) -> None:
         """Plan `request` (steps 2-7), show it and ask before writing."""

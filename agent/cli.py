@@ -43,7 +43,39 @@ FrameworkOpt = Annotated[
     str | None, typer.Option("--framework", "-f", help="Pick one (name or name@folder).")
 ]
 RowsOpt = Annotated[int, typer.Option("--rows", help="Seeded rows per table.")]
+UnsafeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--unsafe",
+        help="Plain DDL instead of the zero-downtime rendering (CONCURRENTLY, NOT VALID + "
+        "VALIDATE, lock_timeout with retries): for an empty database or a maintenance window.",
+    ),
+]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed of the seeded rows.")]
+BatchSizeOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--batch-size",
+        help="Rows per batch of a backfill (one commit each; default: from the table's size "
+        "with --db, else one UPDATE).",
+    ),
+]
+ThrottleOpt = Annotated[
+    int | None,
+    typer.Option("--throttle-ms", help="Pause between two batches of a backfill (milliseconds)."),
+]
+AppTestsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--app-tests",
+        help="The app's test command, run on the migrated database from a copy with the new "
+        "migration and from HEAD (default: app-tests in migwright.toml or [tool.migwright]; "
+        '"" for none).',
+    ),
+]
+AppTestsTimeoutOpt = Annotated[
+    float, typer.Option("--app-tests-timeout", help="Seconds each app test run may take.")
+]
 
 
 def say_error(message: str) -> None:
@@ -84,14 +116,14 @@ def root(
 
 
 def _request_help() -> str:
-    from ..tools.spec import GRAMMAR
+    from ..tools.spec_help import GRAMMAR
 
     return GRAMMAR
 
 
 def _grammar_epilog() -> str:
     """The request grammar for --help, kept as written (click rewraps paragraphs without \\b)."""
-    from ..tools.spec import GRAMMAR
+    from ..tools.spec_help import GRAMMAR
 
     return "\n\n".join("\b\n" + block for block in GRAMMAR.strip().split("\n\n"))
 
@@ -109,6 +141,9 @@ def sql(
     down: Annotated[
         bool, typer.Option("--down", help="Print the reverse (the down) instead.")
     ] = False,
+    unsafe: UnsafeOpt = False,
+    batch_size: BatchSizeOpt = None,
+    throttle_ms: ThrottleOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Print the SQL (up, or --down) of a request for one dialect.
@@ -121,7 +156,14 @@ def sql(
         from ..tools.plan_sql import plan_sql
 
         dialect_name = get_dialect(dialect).name
-        result = plan_sql(list(ctx.args), dialect_name, db_url=db)
+        result = plan_sql(
+            list(ctx.args),
+            dialect_name,
+            db_url=db,
+            safe=not unsafe,
+            batch_size=batch_size,
+            throttle_ms=throttle_ms,
+        )
         if as_json:
             emit_json(views.sql_json(result))
         else:
@@ -261,19 +303,51 @@ def new(
     no_validate: Annotated[
         bool, typer.Option("--no-validate", help="Skip the scratch-database round trip.")
     ] = False,
+    update_models: Annotated[
+        bool | None,
+        typer.Option(
+            "--update-models/--no-update-models",
+            help="Write the model files too (default: on for Django and Prisma); "
+            "their diff is shown either way.",
+        ),
+    ] = None,
     rows: RowsOpt = 1000,
     seed: SeedOpt = 0,
+    app_tests: AppTestsOpt = None,
+    app_tests_timeout: AppTestsTimeoutOpt = 600.0,
     show: Annotated[
         bool, typer.Option("--show/--no-show", help="Print the files and the document.")
     ] = True,
+    answer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--answer",
+            help="Answer a question the model asked about a plain-English request "
+            '(repeatable, in order), e.g. --answer "rename" --answer "accounts=customer_accounts".',
+        ),
+    ] = None,
+    phase: Annotated[
+        str,
+        typer.Option(
+            "--phase",
+            help="A rename or rewriting type change: expand (add + sync triggers + backfill; "
+            "its document gives the contract command), contract (after the app deploy), or "
+            "one-step (single statement, for a maintenance window).",
+        ),
+    ] = "expand",
+    unsafe: UnsafeOpt = False,
+    batch_size: BatchSizeOpt = None,
+    throttle_ms: ThrottleOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Write a migration: analyse, plan, generate, validate on a scratch database, document.
 
     Files are written only after the migration went up, down and up again cleanly.
     """
-    from .plan import Context, Options, run_steps
+    from .plan import Context, Options
+    from .repair import run_new
     from .steps import STEPS
+    from .views_models import print_model_diffs
 
     options = Options(
         path=path,
@@ -283,17 +357,26 @@ def new(
         db=db,
         dry_run=dry_run,
         validate=not no_validate,
+        update_models=update_models,
         rows=rows,
         seed=seed,
+        answers=tuple(answer or ()),
+        phase=phase,
+        app_tests=app_tests,
+        app_tests_timeout=app_tests_timeout,
+        safe=not unsafe,
+        batch_size=batch_size,
+        throttle_ms=throttle_ms,
     )
     context = Context(options)
     if as_json:
-        run = run_steps(STEPS, context)
+        run = run_new(STEPS, context)
         emit_json(views.run_json(run))
     else:
         with views.StepPrinter(out) as printer:
-            run = run_steps(STEPS, context, printer.listener)
+            run = run_new(STEPS, context, printer.listener)
         views.print_run(out, run, show=show)
+        print_model_diffs(out, run)
     failed = run.failed_step
     if failed is not None:
         if not as_json:
@@ -321,9 +404,16 @@ def validate(
     ] = False,
     rows: RowsOpt = 1000,
     seed: SeedOpt = 0,
+    app_tests: AppTestsOpt = None,
+    app_tests_timeout: AppTestsTimeoutOpt = 600.0,
     as_json: JsonOpt = False,
 ) -> None:
-    """Prove a migration already in the repo: up, down, up on a scratch database with data."""
+    """Prove a migration already in the repo: up, down, up on a scratch database with data.
+
+    With --app-tests (or the repo's default), the app's tests then run on the migrated
+    database, from a copy of the repo and from HEAD (old code against the new schema); exit 1
+    when either fails.
+    """
 
     def body() -> None:
         from ..tools.validate_report import summary_lines
@@ -341,13 +431,15 @@ def validate(
             explicit=i_know,
             rows=rows,
             seed=seed,
+            app_tests=app_tests,
+            app_tests_timeout=app_tests_timeout,
         )
         if as_json:
             emit_json(report.to_json())
         else:
             for line in summary_lines(report):
                 out.print(line, markup=False, highlight=False)
-        if not report.ok:
+        if not report.ok or report.breaks_running_code:
             raise typer.Exit(1)
 
     guarded(body)

@@ -37,9 +37,28 @@ class Options:
     db: str | None = None
     dry_run: bool = False
     validate: bool = True
+    #: write the model files with the migration; None: the framework's default (on where the
+    #: models are the source of truth: Django, Prisma). Their diff is shown either way.
+    update_models: bool | None = None
     rows: int = 1000
     seed: int = 0
+    #: the app's test command, run on the migrated database (new code and HEAD); None: the
+    #: repo's default (migwright.toml / pyproject.toml), "": none
+    app_tests: str | None = None
+    app_tests_timeout: float = 600.0
     now: Any = None  #: a datetime for reproducible names in tests; None means the clock
+    #: answers to the questions a model asked about a plain-English request (`--answer`)
+    answers: tuple[str, ...] = ()
+    #: a rename or rewriting type change as expand (default), contract or one-step
+    #: (tools/expand_contract.py)
+    phase: str = "expand"
+    #: render for a live database (tools/zero_downtime.py): CONCURRENTLY, NOT VALID + VALIDATE,
+    #: lock_timeout with retries, re-runnable steps; False (`--unsafe`) renders the plain DDL
+    safe: bool = True
+    #: rows per batch of every backfill (`--batch-size`); None: from the table's size
+    batch_size: int | None = None
+    #: pause between two batches of a backfill, in milliseconds (`--throttle-ms`)
+    throttle_ms: int | None = None
 
 
 @dataclass
@@ -59,6 +78,7 @@ class Context:
     report: Any = None
     document: str | None = None
     written: list[Path] = field(default_factory=list)
+    phased: Any = None  #: the expand/contract PhasedPlan, when the plan is one of its phases
 
 
 @dataclass
@@ -73,6 +93,10 @@ class StepResult:
     seconds: float = 0.0
     tokens: int = 0
     error: str | None = None
+    #: 1 for the first plan; n + 1 after the n-th repair of a failed validation
+    attempt: int = 1
+    #: an attempt a repair replaced: shown and reported, but no longer the run's verdict
+    superseded: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -86,6 +110,8 @@ class StepResult:
             "seconds": round(self.seconds, 3),
             "tokens": self.tokens,
             "error": self.error,
+            "attempt": self.attempt,
+            "superseded": self.superseded,
         }
 
 
@@ -107,11 +133,16 @@ class Run:
 
     @property
     def ok(self) -> bool:
-        return all(r.status in ("ok", "warning", "skipped") for r in self.results)
+        return all(r.status in ("ok", "warning", "skipped") for r in self.current)
 
     @property
     def failed_step(self) -> StepResult | None:
-        return next((r for r in self.results if r.status == "failed"), None)
+        return next((r for r in self.current if r.status == "failed"), None)
+
+    @property
+    def current(self) -> list[StepResult]:
+        """The results that make the verdict: all but the attempts a repair replaced."""
+        return [r for r in self.results if not r.superseded]
 
 
 Listener = Callable[[str, StepResult], None]

@@ -5,6 +5,7 @@ they never run SQL themselves. Each fills its StepResult: a one-line summary, ou
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,7 +66,6 @@ def analyse_step(ctx: Context, result: StepResult) -> None:
 
 # 2 ---------------------------------------------------------------------------------------------
 def plan_step(ctx: Context, result: StepResult) -> None:
-    from ..tools.frameworks.render import MigrationPlan
     from ..tools.spec import Request, parse_request
 
     assert ctx.analysis is not None and ctx.before is not None and ctx.current is not None
@@ -73,18 +73,41 @@ def plan_step(ctx: Context, result: StepResult) -> None:
     args = ctx.options.args
     if not args:
         raise SpecError("empty request", 'say what to change, e.g. --add-column "t.c int"')
+    answer: dict[str, Any] | None = None
     if is_plain_english(args):
-        ops, description, tokens = _plan_from_english(ctx, " ".join(args), dialect)
-        request = Request(tuple(ops), description, " ".join(args))
-        result.tokens = tokens
+        planned = _plan_from_english(ctx, " ".join(args), dialect)
+        request = Request(planned.operations, planned.description, " ".join(args))
+        result.tokens = planned.usage.total_tokens
+        answer = planned.answer.model_dump(mode="json", exclude_defaults=True)
     else:
+        # the contract's request names what the expand already added: checked by the
+        # contract planner against the current schema, not by the parser
+        schema = None if ctx.options.phase == "contract" else ctx.before
         request = parse_request(
-            list(args), dialect=dialect, schema=ctx.before, base_dir=ctx.options.path
+            list(args), dialect=dialect, schema=schema, base_dir=ctx.options.path
         )
+    plan_request(ctx, result, request, answer)
+
+
+def plan_request(
+    ctx: Context, result: StepResult, request: Any, model_answer: dict[str, Any] | None = None
+) -> None:
+    """Step 2 for a request already made: parsed, planned by the model, or repaired after a
+    failed validation (repair.py); `model_answer` is the model's plan as it answered."""
+    from ..tools.frameworks.render import MigrationPlan
+
+    assert ctx.analysis is not None and ctx.before is not None and ctx.current is not None
+    dialect = ctx.current.dialect
     ctx.request = request
+    operations, description = _phased(ctx, request, dialect)
+    if ctx.options.safe:  # weaker locks, lock_timeout with retries, re-runnable steps
+        from ..tools.zero_downtime import safe_operations
+
+        operations = tuple(safe_operations(operations, ctx.before, dialect))
+    operations = _batched(ctx, operations)
     now = ctx.options.now or datetime.now(UTC)
-    name = ctx.analysis.next_name(request.description, now)
-    plan = MigrationPlan(request.operations, ctx.before, dialect, request.description, name)
+    name = ctx.analysis.next_name(description, now)
+    plan = MigrationPlan(operations, ctx.before, dialect, description, name)
     ctx.plan = plan
     ctx.plan_result = result
     touched = sorted({t for op in plan.operations for t in op.tables})
@@ -98,7 +121,14 @@ def plan_step(ctx: Context, result: StepResult) -> None:
         "data_loss": list(plan.reverse.data_loss),
         "notes": list(getattr(request, "notes", ())),
     }
+    if model_answer is not None:
+        result.outputs["model_answer"] = model_answer
     result.findings = [f"the down cannot restore {loss}" for loss in plan.reverse.data_loss]
+    if ctx.phased is not None:  # which phase this is, and what comes after it
+        result.outputs["phase"] = ctx.phased.to_dict()
+        result.summary += f" ({ctx.phased.phase} phase)"
+        if ctx.phased.next_step:
+            result.findings.append(f"next: {ctx.phased.next_step}")
     ctx.references = _references(ctx)
     if ctx.references:
         result.outputs["code_references"] = [r.to_dict() for r in ctx.references]
@@ -110,13 +140,62 @@ def plan_step(ctx: Context, result: StepResult) -> None:
         result.status = "warning"
 
 
+def _batched(ctx: Context, operations: Any) -> tuple[o.Operation, ...]:
+    """Each backfill's batch size: the request's, --batch-size, or from the table's row count
+    (read from --db's catalog); --throttle-ms between batches (tools/backfill.py)."""
+    from ..tools.backfill import batched, row_counts
+
+    assert ctx.before is not None
+    opts = ctx.options
+    rows = row_counts(opts.db) if opts.db else None
+    return batched(operations, ctx.before, opts.batch_size, opts.throttle_ms, rows)
+
+
+def _phased(ctx: Context, request: Any, dialect: str) -> tuple[tuple[o.Operation, ...], str]:
+    """The operations and description of the phase asked for (tools/expand_contract.py):
+    a rename or rewriting type change becomes its expand or its contract migration."""
+    from ..tools.expand_contract import (
+        contract_command,
+        missing_sync_objects,
+        plan_phase,
+        sync_object_names,
+    )
+
+    assert ctx.before is not None and ctx.analysis is not None
+    opts = ctx.options
+    command = contract_command(opts.args, str(opts.path))
+    phased = plan_phase(request.operations, ctx.before, dialect, opts.phase, command)
+    ctx.phased = phased
+    if phased is None:
+        return tuple(request.operations), request.description
+    if phased.phase == "contract":
+        repo, history = ctx.analysis.repo, ctx.analysis.history
+        texts = [_read(repo.path(m.path)) for m in history.migrations]
+        missing = missing_sync_objects(sync_object_names(phased, dialect), texts)
+        if missing:
+            raise SpecError(
+                f"no migration creates the expand's sync objects {', '.join(missing)}",
+                "write and deploy the expand first: the same command with --phase expand",
+            )
+    return phased.operations, f"{phased.phase} {request.description}"
+
+
+def _read(path: Any) -> str:
+    try:
+        return str(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return ""
+
+
 def _references(ctx: Context) -> list[Any]:
     """Code that reads what the plan drops, renames or retypes (expand/contract material)."""
     from ..tools.errors import MigwrightError
     from ..tools.references import find_references, targets_for
 
     assert ctx.plan is not None and ctx.analysis is not None
-    targets = targets_for(ctx.plan.operations)
+    # an expand/contract phase is about the request's rename, not the helper column it adds
+    ops = ctx.request.operations if ctx.phased is not None and ctx.request else ctx.plan.operations
+    targets = targets_for(ops)
     if not targets:
         return []
     try:
@@ -125,7 +204,7 @@ def _references(ctx: Context) -> list[Any]:
         return []
 
 
-def _plan_from_english(ctx: Context, text: str, dialect: str) -> tuple[list[o.Operation], str, int]:
+def _plan_from_english(ctx: Context, text: str, dialect: str) -> Any:
     from .model import Offline, load_model
     from .structured import plan_from_english
 
@@ -134,15 +213,30 @@ def _plan_from_english(ctx: Context, text: str, dialect: str) -> tuple[list[o.Op
         raise SpecError("no language model is configured", PLAIN_ENGLISH_HINT)
     assert ctx.before is not None
     assert ctx.analysis is not None
-    facts = _facts(ctx)
-    planned = plan_from_english(model, text, ctx.before, facts=facts, dialect=dialect)
+    planned = plan_from_english(
+        model,
+        text,
+        ctx.before,
+        facts=_facts(ctx),
+        dialect=dialect,
+        answers=ctx.options.answers,
+        framework=ctx.analysis.framework.name,
+    )
     if planned.questions:
-        raise SpecError(
-            f"the request is ambiguous: {'; '.join(planned.questions)}",
-            "say it more precisely, or use the structured form",
-        )
-    tokens = planned.usage.prompt_tokens + planned.usage.completion_tokens
-    return list(planned.operations), planned.description, tokens
+        raise ambiguous(planned.questions, ctx.options.answers)
+    return planned
+
+
+def ambiguous(questions: Sequence[str], answers: Sequence[str] = ()) -> SpecError:
+    """The questions a model asked back, and the exact flag that answers them."""
+    listed = " ".join(f"({n}) {q}" for n, q in enumerate(questions, 1))
+    given = f" after the answers {', '.join(repr(a) for a in answers)}" if answers else ""
+    example = " ".join(f'--answer "<answer {n}>"' for n in range(1, len(questions) + 1))
+    return SpecError(
+        f"the request is ambiguous{given}: {listed}",
+        f"pass {example} to `migwright new`, one per question in order, e.g. "
+        '--answer "rename" or --answer "accounts=customer_accounts"',
+    )
 
 
 def _facts(ctx: Context) -> str:
@@ -162,16 +256,18 @@ def _facts(ctx: Context) -> str:
 # 3 ---------------------------------------------------------------------------------------------
 def generate_step(ctx: Context, result: StepResult) -> None:
     from ..tools.frameworks.generation import renderer
+    from ..tools.python_transform import refuse_outside_django
 
     assert ctx.analysis is not None and ctx.plan is not None
     analysis = ctx.analysis
+    refuse_outside_django(analysis.framework.name, ctx.plan.operations)
     render = renderer(analysis.framework.name)
     if render is None:
         raise DetectionError(
             f"rendering {analysis.framework.title} migrations is not supported yet",
             "use `migwright sql` for the SQL of the request",
         )
-    from ..tools.frameworks.generation import update_models
+    from ..tools.frameworks.generation import model_diff, update_models, writes_models
 
     files = list(render(analysis.repo, analysis.config, analysis.history, ctx.plan))
     rendered = {f.path for f in files}
@@ -185,13 +281,23 @@ def generate_step(ctx: Context, result: StepResult) -> None:
     models = update_models(
         analysis.framework.name, analysis.repo, analysis.config, analysis.history, ctx.plan
     )
-    ctx.files = files + [m for m in models if m.path not in rendered]
+    diffs = {m.path: model_diff(analysis.repo.root, m.path, m.content) for m in models}
+    models = [m for m in models if m.path not in rendered and diffs[m.path]]
+    # the model change is always computed and shown; it is written (and validated in the
+    # copy) only when asked for, or by default where the models are the source of truth
+    write_models = writes_models(analysis.framework.name, ctx.options.update_models)
+    ctx.files = files + (models if write_models else [])
     result.summary = ", ".join(f.path for f in ctx.files if f.kind != "model") or "no files"
+    if models:
+        how = "written" if write_models else "diff only; --update-models writes them"
+        result.summary += f"; models ({how}): {', '.join(m.path for m in models)}"
     result.outputs = {
         "files": [
             {"path": f.path, "kind": f.kind, "existing": f.existing, "content": f.content}
             for f in ctx.files
-        ]
+        ],
+        "update_models": write_models,
+        "model_diffs": [{"path": m.path, "diff": diffs[m.path]} for m in models],
     }
 
 
@@ -220,13 +326,27 @@ def schema_step(ctx: Context, result: StepResult) -> None:
 
 # 5 ---------------------------------------------------------------------------------------------
 def data_step(ctx: Context, result: StepResult) -> None:
+    from ..tools.python_transform import PythonTransform
+
     assert ctx.plan is not None
     backfills = [op for op in ctx.plan.operations if isinstance(op, o.Backfill)]
+    transforms = [op for op in ctx.plan.operations if isinstance(op, PythonTransform)]
+    if transforms:  # Django RunPython functions the model drafted (allowlisted, run on scratch)
+        result.outputs["python_transforms"] = [
+            {
+                "table": t.table,
+                "columns": list(t.columns),
+                "summary": t.summary,
+                "forward": t.forward,
+            }
+            for t in transforms
+        ]
+        result.summary = f"{len(transforms)} Python transform(s) (RunPython)"
     if not backfills:
-        result.summary = "no data changes"
+        result.summary = result.summary or "no data changes"
         return
-    result.summary = f"{len(backfills)} backfill(s)"
-    result.outputs = {
+    result.summary = f"{len(backfills)} backfill(s)" + (f", {result.summary}" if transforms else "")
+    result.outputs |= {
         "backfills": [
             {
                 "table": b.table,
@@ -292,11 +412,27 @@ def testing_step(ctx: Context, result: StepResult) -> None:
     result.outputs = {"report": data}
     result.summary = "passed" if data.get("ok") else "FAILED"
     result.findings = report.failures()
+    _app_test_findings(ctx, result, report)
     if not data.get("ok"):
         raise ValidationFailed(
             f"validation failed: {result.findings[0] if result.findings else 'see the report'}",
             "fix the request; nothing was written",
         )
+
+
+def _app_test_findings(ctx: Context, result: StepResult, report: Any) -> None:
+    """The app's tests in the summary; the old code's failure as a finding of the run."""
+    from ..tools.apptests import running_code_finding
+    from ..tools.validate_report import app_test_outcome
+
+    for run, label in ((report.app_tests, "app tests"), (report.old_code_tests, "old code")):
+        if run is not None:
+            result.summary += f"; {label}: {app_test_outcome(run)}"
+    finding = running_code_finding(report)
+    if finding is not None:
+        ctx.findings.append(finding)
+        result.findings.append(f"{finding.severity} {finding.rule}: {finding.message}")
+        result.status = "warning"
 
 
 # 9 ---------------------------------------------------------------------------------------------
@@ -324,10 +460,12 @@ def docs_step(ctx: Context, result: StepResult) -> None:
     from ..tools.docs import DocFacts, document
     from ..tools.frameworks.render import File
     from ..tools.writer import write_files
+    from .prose import improve_purpose
 
     assert ctx.plan is not None and ctx.analysis is not None
     plan = ctx.plan
     report = ctx.report.to_json() if ctx.report is not None else None
+    prose = improve_purpose(ctx)  # None offline: the document is all deterministic
     text = document(
         DocFacts(
             plan=plan,
@@ -336,8 +474,14 @@ def docs_step(ctx: Context, result: StepResult) -> None:
             findings=ctx.findings,
             references=[r.describe() for r in ctx.references],
             report=report,
+            prose=prose.text if prose is not None else None,
+            phase=ctx.phased.phase if ctx.phased is not None else None,
+            phase_steps=ctx.phased.steps if ctx.phased is not None else (),
         )
     )
+    if prose is not None:
+        result.tokens = prose.tokens
+        result.findings += prose.notes
     ctx.document = text
     doc_path = _doc_path(plan.name)
     files = [*ctx.files, File(doc_path, text, kind="doc")]

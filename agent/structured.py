@@ -31,6 +31,7 @@ from sqlglot import exp
 from ..tools import ops as o
 from ..tools.dialects import get as get_dialect
 from ..tools.errors import MigwrightError, ModelError
+from ..tools.python_transform import refuse_outside_django
 from ..tools.schema import Schema, Table
 from .budget import count_tokens, fit, fit_text, render_prompt, touched_tables
 from .model import Model, Usage
@@ -40,10 +41,13 @@ __all__ = [
     "BackfillAnswer",
     "PlanAnswer",
     "Planned",
+    "Repaired",
     "check_against",
     "draft_backfill",
     "expression_problems",
     "plan_from_english",
+    "prose_and_usage",
+    "repair_after_validation",
     "to_operations",
     "unrequested_drops",
     "write_prose",
@@ -232,13 +236,27 @@ class Planned:
     answer: PlanAnswer
 
 
-def review(answer: PlanAnswer, request: str, schema: Schema) -> tuple[list[o.Operation], list[str]]:
-    """The answer's operations and everything wrong with them (schema errors, unasked drops)."""
+def review(
+    answer: PlanAnswer, request: str, schema: Schema, framework: str | None = None
+) -> tuple[list[o.Operation], list[str]]:
+    """The answer's operations and everything wrong with them (schema errors, unasked drops,
+    a Python transform in a project whose framework cannot run one)."""
     try:
         ops = to_operations(answer, schema)
     except MigwrightError as exc:
         return [], [exc.one_line()]
-    return ops, check_against(ops, schema) + unrequested_drops(ops, request)
+    problems = check_against(ops, schema) + unrequested_drops(ops, request)
+    if framework is not None:
+        try:
+            refuse_outside_django(framework, ops)
+        except MigwrightError as exc:
+            problems.append(exc.one_line())
+    return ops, problems
+
+
+def answers_text(answers: Sequence[str]) -> str:
+    """The person's answers to earlier questions, as the plan prompt shows them."""
+    return "\n".join(f"- {a}" for a in answers) if answers else "(none)"
 
 
 def plan_from_english(
@@ -250,14 +268,17 @@ def plan_from_english(
     dialect: str = "postgresql",
     budget_tokens: int = 6000,
     max_repairs: int = 2,
+    answers: Sequence[str] = (),
+    framework: str | None = None,
 ) -> Planned:
     """Ask `model` for the operations that make `request`, checked against `schema`.
 
     `facts` (framework, conventions, nearby migrations) go into the prompt as quoted data,
     cut to a quarter of what the budget leaves after the request; the schema context gets the
-    rest. Everything is scrubbed of secrets on its way into the prompt.
+    rest. `answers` are the person's answers to questions the model asked before (`--answer`,
+    or typed in the chat). Everything is scrubbed of secrets on its way into the prompt.
     """
-    values = _context(request, schema, facts, dialect, budget_tokens)
+    values = _context(request, schema, facts, dialect, budget_tokens, answers)
     plan_system, user = render_prompt("plan", **values)
     system = plan_system
     spent = Usage()
@@ -265,7 +286,7 @@ def plan_from_english(
     for attempt in range(1, max_repairs + 2):
         answer, usage = model.complete_structured(system, user, PlanAnswer, tool_name="submit_plan")
         spent += usage
-        ops, errors = review(answer, request, schema)
+        ops, errors = review(answer, request, schema, framework)
         if not errors:
             return Planned(
                 tuple(ops), answer.description, tuple(answer.questions), spent, attempt, answer
@@ -274,7 +295,7 @@ def plan_from_english(
             break
         repair_system, user = render_prompt(
             "repair",
-            request=request,
+            request=_with_answers(request, answers),
             schema=values["schema"],
             previous=answer.model_dump_json(indent=1, exclude_defaults=True),
             errors="\n".join(f"- {e}" for e in errors),
@@ -284,6 +305,73 @@ def plan_from_english(
     raise ModelError(
         f"the model's plan still had errors after {max_repairs} repairs: {errors[0]}{more}",
         GIVE_UP_HINT,
+    )
+
+
+def _with_answers(request: str, answers: Sequence[str]) -> str:
+    if not answers:
+        return request
+    return f"{request}\n\nThe person's answers to your questions:\n{answers_text(answers)}"
+
+
+@dataclass(frozen=True)
+class Repaired:
+    """The model's answer to a failed validation: the new plan and what is still wrong with it
+    (`errors` empty when it passed the checks and can be validated again)."""
+
+    operations: tuple[o.Operation, ...]
+    description: str
+    errors: tuple[str, ...]
+    questions: tuple[str, ...]
+    usage: Usage
+    answer: PlanAnswer
+
+
+#: Tokens of the validation failures, and of the previous plan, a repair prompt carries at
+#: most: the answer's JSON schema (about 4,300 tokens) already takes most of a 6,000 budget.
+FAILURES_BUDGET = 500
+PREVIOUS_BUDGET = 400
+
+
+def repair_after_validation(
+    model: Model,
+    request: str,
+    schema: Schema,
+    previous: str,
+    failures: Sequence[str],
+    *,
+    facts: str = "",
+    dialect: str = "postgresql",
+    budget_tokens: int = 6000,
+    answers: Sequence[str] = (),
+    framework: str | None = None,
+) -> Repaired:
+    """One repair of a plan that passed the checks but failed validation on a scratch
+    database: the request, the previous plan (`previous`, its JSON) and the report's
+    failures go back to the model (prompts/repair_validation.txt under the plan's rules),
+    and its answer is reviewed like a first answer. One call; the caller bounds the tries."""
+    values = _context(request, schema, facts, dialect, budget_tokens, answers)
+    plan_system, _user = render_prompt("plan", **values)
+    listed = "\n".join(f"- {f}" for f in failures) or "- (the report named no failure)"
+    fields = {
+        "request": _with_answers(request, answers),
+        "dialect": dialect,
+        "previous": fit_text(previous, PREVIOUS_BUDGET),
+        "failures": fit_text(listed, FAILURES_BUDGET),
+    }
+    # The schema context gets what the budget leaves after everything else this call sends:
+    # the plan's rules, the repair's text, the previous plan, the failures, the answer schema.
+    bare_system, bare_user = render_prompt("repair_validation", schema="", **fields)
+    fixed = sum(map(count_tokens, (plan_system, bare_system, bare_user)))
+    left = max(200, budget_tokens - fixed - _answer_schema_tokens())
+    context = fit(schema, touched_tables(request, schema), left)
+    repair_system, user = render_prompt("repair_validation", schema=context, **fields)
+    answer, usage = model.complete_structured(
+        f"{plan_system}\n\n{repair_system}", user, PlanAnswer, tool_name="submit_plan"
+    )
+    ops, errors = review(answer, request, schema, framework)
+    return Repaired(
+        tuple(ops), answer.description, tuple(errors), tuple(answer.questions), usage, answer
     )
 
 
@@ -339,10 +427,17 @@ def write_prose(
     model: Model, facts: str | Mapping[str, object], *, budget_tokens: int = 3000
 ) -> str:
     """Documentation text (what changes, why, how to deploy) written from `facts` only."""
+    return prose_and_usage(model, facts, budget_tokens=budget_tokens)[0]
+
+
+def prose_and_usage(
+    model: Model, facts: str | Mapping[str, object], *, budget_tokens: int = 3000
+) -> tuple[str, Usage]:
+    """`write_prose` with the tokens it spent, for the step that reports them."""
     text = facts if isinstance(facts, str) else _facts_text(facts)
     system, user = render_prompt("prose", facts=fit_text(text, budget_tokens))
-    prose, _usage = model.complete_text(system, user)
-    return prose.strip()
+    prose, usage = model.complete_text(system, user)
+    return prose.strip(), usage
 
 
 def _facts_text(facts: Mapping[str, object]) -> str:
@@ -369,10 +464,17 @@ def _answer_schema_tokens() -> int:
 
 
 def _context(
-    request: str, schema: Schema, facts: str, dialect: str, budget_tokens: int
+    request: str,
+    schema: Schema,
+    facts: str,
+    dialect: str,
+    budget_tokens: int,
+    answers: Sequence[str] = (),
 ) -> dict[str, str]:
     """The plan prompt's values, the schema and facts cut to what the budget leaves."""
+    answered = answers_text(answers)
     empty = {"request": request, "schema": "", "facts": "", "dialect": dialect}
+    empty["answers"] = answered
     system, user = render_prompt("plan", **empty)
     # The answer's JSON schema travels beside every call, and a repair adds the previous answer
     # and the errors: both come out of the same budget as the schema context.
@@ -385,4 +487,5 @@ def _context(
         "schema": fit(schema, touched_tables(request, schema), schema_budget),
         "facts": facts_text,
         "dialect": dialect,
+        "answers": answered,
     }

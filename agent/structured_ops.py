@@ -5,7 +5,9 @@ from a discriminated union over `op` (`create_table`, `add_column`, ... `backfil
 no raw SQL kind: what the operations cannot express is for a person to write, since the model
 never writes SQL that runs unchecked. Field names follow the operations so the JSON schema a
 model sees reads like the plan it produces; the few differences are friendlier for a model
-(AlterColumn's `drop_default` flag instead of the KEEP sentinel, flat index fields).
+(AlterColumn's `drop_default` flag instead of the KEEP sentinel, flat index fields). The one
+kind that carries code, `python_transform` (a Django RunPython function), is Python that must
+pass `tools/python_allowlist` and is accepted only in Django projects.
 
 `to_operations` turns an answer into real operations, naming every constraint and index left
 unnamed the way `tools/spec` does (`fk_orders_user_id`, with a numeric suffix when taken), so a
@@ -21,6 +23,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..tools import ops as o
+from ..tools.python_transform import PythonTransform
 from ..tools.schema import (
     CheckConstraint,
     Column,
@@ -347,6 +350,22 @@ class BackfillOp(_Strict):
         )
 
 
+class PythonTransformOp(_Strict):
+    """Django projects only: rows rewritten by a RunPython function (see prompts/plan.txt)."""
+
+    op: Literal["python_transform"]
+    table: str
+    columns: list[str] = Field(min_length=1, description="the columns the function writes")
+    forward: str = Field(description="def forward(apps, schema_editor): ... (allowlisted Python)")
+    reverse: str | None = Field(None, description="def reverse(apps, schema_editor): ... or null")
+    summary: str = Field("", description="what the transform does, in a few words")
+
+    def to_operation(self, names: _Namer) -> o.Operation:
+        return PythonTransform(
+            self.table, tuple(self.columns), self.forward, self.reverse, self.summary
+        )
+
+
 OperationModel = Annotated[
     CreateTableOp
     | DropTableOp
@@ -363,7 +382,8 @@ OperationModel = Annotated[
     | DropConstraintOp
     | CreateEnumOp
     | AddEnumValueOp
-    | BackfillOp,
+    | BackfillOp
+    | PythonTransformOp,
     Field(discriminator="op"),
 ]
 

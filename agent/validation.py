@@ -13,9 +13,10 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..tools.current import bookkeeping_tables
+from ..tools.frameworks.generation import expected_after
 from ..tools.frameworks.generation import runner as runner_module
 from ..tools.repo import IGNORED_DIRS, RepoFacts
 from ..tools.validate import (
@@ -29,6 +30,9 @@ from ..tools.validate import (
 from ..tools.writer import write_files
 from .plan import Context
 
+if TYPE_CHECKING:
+    from ..tools.apptests import AppTestJob
+
 #: Folders a copy links to instead of copying: installed packages the runner needs, large.
 _LINKED = ("node_modules", ".venv", "venv")
 
@@ -37,14 +41,60 @@ def validate_run(ctx: Context) -> ValidationReport:
     assert ctx.analysis is not None and ctx.plan is not None and ctx.current is not None
     with tempfile.TemporaryDirectory(prefix="migwright-copy-") as tmp:
         mut = _migration_under_test(ctx, Path(tmp) / "repo")
-        return validate(
+        report = validate(
             mut,
             ctx.plan,
             dialect=ctx.current.dialect,
             rows=ctx.options.rows,
             seed=ctx.options.seed,
             exclude=bookkeeping_tables(ctx.analysis),
+            expected=_expected(ctx),
         )
+        return _run_app_tests(ctx, report, mut, Path(tmp) / "repo")
+
+
+def _run_app_tests(
+    ctx: Context, report: ValidationReport, mut: MigrationUnderTest, copy: Path
+) -> ValidationReport:
+    """The app's own tests on the migrated database: the copy's code, then HEAD's."""
+    from ..tools.apptests import through, with_app_tests
+
+    assert ctx.analysis is not None
+    analysis = ctx.analysis
+    job = _app_test_job(ctx.options.app_tests, ctx.options.app_tests_timeout, analysis)
+    if job is None:
+        return report
+    module = runner_module(analysis.framework.name)
+    if module is None and report.ok:  # no runner made a copy: the repo plus the new files
+        _copy_repo(analysis.repo.root, copy)
+        write_files(copy, list(ctx.files))
+    if module is None:
+        migrate = through(mut)
+    else:  # the copy holds the new migration: its runner migrates to the new head
+
+        def migrate(db: Any) -> str:
+            return str(module.apply(RepoFacts.load(copy), analysis.config, db))
+
+    return with_app_tests(report, job, migrate, copy, analysis.repo.root)
+
+
+def _app_test_job(command: str | None, timeout: float, analysis: Any) -> AppTestJob | None:
+    """The test command asked for (`--app-tests`; "" turns the repo's default off), else the
+    repo's default from migwright.toml / pyproject.toml; None when there is none."""
+    from ..tools.apptests import AppTestJob, configured_command
+
+    chosen = command if command is not None else configured_command(analysis.repo.root)
+    if not chosen or not chosen.strip():
+        return None
+    return AppTestJob(chosen.strip(), analysis.framework.name, analysis.config, timeout)
+
+
+def _expected(ctx: Context) -> Any:
+    """What the framework's runner leaves (Rails renames its indexes); migwright's own SQL,
+    used where no runner is, does what the plan says."""
+    assert ctx.analysis is not None and ctx.plan is not None
+    name = ctx.analysis.framework.name
+    return None if runner_module(name) is None else expected_after(name, ctx.plan)
 
 
 def _migration_under_test(ctx: Context, copy: Path) -> MigrationUnderTest:
@@ -105,12 +155,16 @@ def validate_existing(
     explicit: bool = False,
     rows: int = 1000,
     seed: int = 0,
+    app_tests: str | None = None,
+    app_tests_timeout: float = 600.0,
 ) -> ValidationReport:
     """Validate a migration that is already in the repo (the last one by default).
 
     Its expected schemas come from replaying the history on scratch databases: before = up to
     the migration before it, after = up to it. The validator then proves that its down restores
-    the before schema exactly, keeps the data, and that it can run again.
+    the before schema exactly, keeps the data, and that it can run again. With `app_tests`
+    (or the repo's default command), the app's tests then run on a database migrated up to it,
+    from a copy of the repo and from HEAD (tools/apptests.py).
     """
     from ..tools.analysis import analyse
     from ..tools.errors import HistoryError
@@ -160,8 +214,22 @@ def validate_existing(
         up, down = adapter.migration_sql(analysis.repo, analysis.config, refs[index])
         mut = RawMigration(plan, up, down, prepare=from_history(analysis, previous))
     if db_url:
-        return validate_on(db_url, mut, plan, explicit=explicit, rows=rows, seed=seed)
-    return validate(mut, plan, dialect=where, rows=rows, seed=seed, exclude=exclude)
+        report = validate_on(db_url, mut, plan, explicit=explicit, rows=rows, seed=seed)
+    else:
+        report = validate(mut, plan, dialect=where, rows=rows, seed=seed, exclude=exclude)
+    job = _app_test_job(app_tests, app_tests_timeout, analysis)
+    if job is None:
+        return report
+    from ..tools.apptests import through, with_app_tests
+
+    def migrate(db: Any) -> str:  # up to the migration under test, as the validation went
+        if module is None:
+            return through(mut)(db)
+        return str(module.apply(analysis.repo, analysis.config, db, target))
+
+    with tempfile.TemporaryDirectory(prefix="migwright-copy-") as tmp:
+        _copy_repo(analysis.repo.root, Path(tmp) / "repo")
+        return with_app_tests(report, job, migrate, Path(tmp) / "repo", analysis.repo.root)
 
 
 def _schema_upto(analysis: Any, upto: str | None, dialect: str) -> Any:

@@ -17,6 +17,7 @@ from migwright.agent.structured import (
     draft_backfill,
     expression_problems,
     plan_from_english,
+    repair_after_validation,
     to_operations,
     unrequested_drops,
     write_prose,
@@ -25,6 +26,7 @@ from migwright.agent.structured_ops import BackfillOp
 from migwright.tools import ops as o
 from migwright.tools.errors import ModelError
 from migwright.tools.opcodec import decode
+from migwright.tools.python_transform import PythonTransform
 from migwright.tools.schema import (
     CheckConstraint,
     Column,
@@ -74,6 +76,13 @@ def plan(*operations: dict[str, Any], questions: tuple[str, ...] = ()) -> PlanAn
 
 
 # -- answer -> operations ------------------------------------------------------------------
+
+TITLE_CASE = """def forward(apps, schema_editor):
+    User = apps.get_model("accounts", "User")
+    for user in User.objects.exclude(first_name="").iterator():
+        user.first_name = user.first_name.strip().title()
+        user.save(update_fields=["first_name"])
+"""
 
 EVERY_KIND: list[tuple[dict[str, Any], o.Operation]] = [
     (
@@ -207,6 +216,16 @@ EVERY_KIND: list[tuple[dict[str, Any], o.Operation]] = [
         },
         o.Backfill("orders", "total", "0", "total IS NULL", batch_size=500),
     ),
+    (
+        {
+            "op": "python_transform",
+            "table": "users",
+            "columns": ["first_name"],
+            "forward": TITLE_CASE,
+            "summary": "title-case first names",
+        },
+        PythonTransform("users", ("first_name",), TITLE_CASE, None, "title-case first names"),
+    ),
 ]
 
 
@@ -224,7 +243,16 @@ def test_every_kind_becomes_its_operation(answer: dict[str, Any], expected: o.Op
 
 def test_every_operation_kind_except_raw_sql_has_a_model() -> None:
     kinds = {a["op"] for a, _ in EVERY_KIND}
-    modelled = set(o.OPERATIONS) - {"raw_sql", "noop", "drop_enum", "drop_foreign_key"}
+    # the zero-downtime rewrite's own steps (tools/ops_safe.py) are never asked of a model
+    rewrite_only = {
+        "guarded_sql",
+        "validate_constraint",
+        "drop_invalid_index",
+        "prepare_unique_index",
+    }
+    modelled = (
+        set(o.OPERATIONS) - {"raw_sql", "noop", "drop_enum", "drop_foreign_key"} - rewrite_only
+    )
     assert modelled <= kinds, modelled - kinds
 
 
@@ -461,3 +489,96 @@ def test_write_prose(openai_model: tuple[Any, FakeLLMServer]) -> None:
     assert 'operations: ["+ add column users.nickname text"]' in prompt
     assert "lock: ACCESS EXCLUSIVE, brief" in prompt
     assert "sql:\n  ALTER TABLE users\n    ADD COLUMN nickname text;" in prompt
+
+
+# -- repair after a failed validation, and answers -------------------------------------------
+
+
+def test_repair_after_validation_sends_the_failures_and_reviews_the_answer(
+    openai_model: tuple[Any, FakeLLMServer],
+) -> None:
+    model, server = openai_model
+    previous = plan(
+        {
+            "op": "add_column",
+            "table": "users",
+            "column": {"name": "age", "type": "integer", "nullable": False},
+        }
+    )
+    fixed = {
+        "op": "add_column",
+        "table": "users",
+        "column": {"name": "age", "type": "integer", "default": "0", "nullable": False},
+    }
+    server.script(Reply.answer({"description": "add age", "operations": [fixed]}))
+    failures = [
+        "up: column age contains null values",
+        "up: the runner printed postgres://app:canarypw@db/prod",
+    ]
+    repaired = repair_after_validation(
+        model, "add a required age to users", SCHEMA, previous.model_dump_json(), failures
+    )
+    assert repaired.errors == () and repaired.questions == ()
+    assert [op.describe().strip() for op in repaired.operations] == [
+        "+ add column users.age integer not null default 0"
+    ]
+    assert repaired.usage.total_tokens > 0
+    sent = server.requests[0]
+    assert "Validation failures reported by migwright" in sent.prompt_text
+    assert "- up: column age contains null values" in sent.prompt_text
+    assert '"nullable":false' in sent.prompt_text.replace(" ", "")
+    assert "Never drop a table or column unless" in sent.prompt_text, "under the plan's rules"
+    assert "canarypw" not in server.all_bodies(), "the report is scrubbed on its way out"
+
+
+def test_a_repair_that_fails_the_checks_comes_back_with_its_errors(
+    openai_model: tuple[Any, FakeLLMServer],
+) -> None:
+    model, server = openai_model
+    wrong = {"op": "create_index", "table": "users", "columns": ["agee"]}
+    server.script(Reply.answer({"description": "x", "operations": [wrong]}))
+    repaired = repair_after_validation(model, "index age", SCHEMA, "{}", ["up: failed"])
+    assert repaired.errors and "agee" in repaired.errors[0]
+
+
+def test_answers_reach_the_plan_prompt(openai_model: tuple[Any, FakeLLMServer]) -> None:
+    model, server = openai_model
+    rename = {"op": "rename_column", "table": "users", "old": "first_name", "new": "given_name"}
+    server.script(Reply.answer({"description": "rename", "operations": [rename]}))
+    planned = plan_from_english(
+        model, "change first_name to given_name", SCHEMA, answers=["rename", "keep the data"]
+    )
+    assert planned.questions == ()
+    text = server.requests[0].prompt_text
+    assert "Answers the person gave to your earlier questions:\n- rename\n- keep the data" in text
+
+
+@pytest.mark.parametrize("budget", [6000, 8000])
+def test_a_validation_repair_prompt_stays_within_the_budget(
+    openai_model: tuple[Any, FakeLLMServer], budget: int
+) -> None:
+    import json
+
+    from migwright.agent.budget import count_tokens
+    from migwright.agent.structured_ops import PlanAnswer as Answer
+
+    model, server = openai_model
+    tables = [
+        Table(
+            f"table_{n:03d}",
+            tuple(Column(f"column_{n:03d}_{c:02d}", "varchar(255)") for c in range(25)),
+        )
+        for n in range(300)
+    ]
+    big = Schema(tables=(*tables, USERS))
+    server.script(Reply.answer({"description": "x", "operations": []}))
+    failures = [f"up: statement {n} failed: " + "value too long " * 40 for n in range(30)]
+    repair_after_validation(
+        model, "add a required age to users", big, "{}" * 2000, failures, budget_tokens=budget
+    )
+    sent = server.requests[0].prompt_text
+    schema_tokens = count_tokens(json.dumps(Answer.model_json_schema()))
+    assert count_tokens(sent) + schema_tokens <= budget
+    assert "users\n  id bigint" in sent, "the table the request names comes first"
+    assert "table_299" not in sent, "not every table fits"
+    assert "(cut to fit)" in sent, "the failures were cut to their share"

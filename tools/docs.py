@@ -52,6 +52,8 @@ class DocFacts:
     table_rows: dict[str, int] | None = None
     prose: str | None = None
     references: Sequence[str] = ()  #: file:line places in the code that use what changes
+    phase: str | None = None  #: "expand" or "contract" when the plan is one of a pair
+    phase_steps: Sequence[str] = ()  #: the pair's deploy order (tools/expand_contract.py)
 
 
 def document(facts: DocFacts) -> str:
@@ -211,11 +213,16 @@ def _checklist(facts: DocFacts) -> list[str]:
         sized = [f"{t} ({sizes[t]:,} rows)" if t in sizes else t for t in tables]
         out.append(f"- [ ] Check the size of {', '.join(sized)} and plan for the locks above.")
     if facts.references:
-        out.append(f"- [ ] Change these {len(facts.references)} places in the code first:")
+        when = "before the contract migration" if facts.phase == "expand" else "first"
+        out.append(f"- [ ] Change these {len(facts.references)} places in the code {when}:")
         out += [f"  - {ref}" for ref in facts.references]
     out.append("")
     out.append("Deploy:")
-    out.append("- [ ] Apply the migration before the application code that needs it.")
+    if facts.phase_steps:  # an expand/contract pair: the order across deploys
+        out.append(f"This is the {facts.phase} migration of an expand/contract pair, in order:")
+        out += [f"{i}. [ ] {step}" for i, step in enumerate(facts.phase_steps, 1)]
+    else:
+        out.append("- [ ] Apply the migration before the application code that needs it.")
     if not plan.transactional:
         out.append(
             "- [ ] It runs partly outside a transaction: watch it finish; re-run on failure."

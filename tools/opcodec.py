@@ -13,10 +13,11 @@ import typing
 from typing import Any
 
 from . import ops as _ops
+from . import ops_safe as _ops_safe
 from . import schema as _schema
 from .errors import SpecError
 
-_NAMESPACE = {**vars(_schema), **vars(_ops)}
+_NAMESPACE = {**vars(_schema), **vars(_ops), **vars(_ops_safe)}
 
 
 def encode(op: _ops.Operation) -> dict[str, Any]:

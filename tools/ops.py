@@ -121,6 +121,8 @@ class Operation:
 def _plain(value: Any) -> Any:
     if value is KEEP:
         return "__keep__"
+    if isinstance(value, Operation):  # RawSQL's effects: nested operations keep their kind
+        return value.to_dict()
     if hasattr(value, "__dataclass_fields__"):
         return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, tuple | list):
@@ -560,6 +562,9 @@ class DropIndex(Operation):
 class AddForeignKey(Operation):
     table: str
     foreign_key: ForeignKey
+    #: PostgreSQL: add without checking the rows (a brief lock, no scan); a separate
+    #: ValidateConstraint checks them later under a lock that lets writes through.
+    not_valid: bool = False
     kind: ClassVar[str] = "add_foreign_key"
     symbol: ClassVar[str] = "+"
 
@@ -581,13 +586,17 @@ class AddForeignKey(Operation):
 
     def describe(self) -> str:
         fk = self.foreign_key
-        return f"+ add foreign key {fk.name or ''} {self.table}{fk.describe()}"
+        how = " not valid" if self.not_valid else ""
+        return f"+ add foreign key {fk.name or ''} {self.table}{fk.describe()}{how}"
 
 
 @dataclass(frozen=True)
 class AddUnique(Operation):
     table: str
     unique: UniqueConstraint
+    #: PostgreSQL: attach the unique index of the same name, built concurrently beforehand
+    #: (ADD CONSTRAINT ... UNIQUE USING INDEX), instead of building it under the table lock.
+    using_index: bool = False
     kind: ClassVar[str] = "add_unique"
     symbol: ClassVar[str] = "+"
 
@@ -604,13 +613,16 @@ class AddUnique(Operation):
 
     def describe(self) -> str:
         cols = ", ".join(self.unique.columns)
-        return f"+ add unique {self.unique.name or ''} on {self.table} ({cols})"
+        how = " using its index" if self.using_index else ""
+        return f"+ add unique {self.unique.name or ''} on {self.table} ({cols}){how}"
 
 
 @dataclass(frozen=True)
 class AddCheck(Operation):
     table: str
     check: CheckConstraint
+    #: PostgreSQL: add without checking the rows; ValidateConstraint checks them later.
+    not_valid: bool = False
     kind: ClassVar[str] = "add_check"
     symbol: ClassVar[str] = "+"
 
@@ -626,7 +638,8 @@ class AddCheck(Operation):
         return DropConstraint(self.table, _need_name(self.check.name, "check constraint"))
 
     def describe(self) -> str:
-        return f"+ add check {self.check.name or ''} on {self.table} ({self.check.expression})"
+        how = " not valid" if self.not_valid else ""
+        return f"+ add check {self.check.name or ''} on {self.table} ({self.check.expression}){how}"
 
 
 @dataclass(frozen=True)
@@ -810,6 +823,8 @@ class Backfill(Operation):
     where: str | None = None
     reverse_expression: str | None = None
     batch_size: int | None = None
+    #: Pause between two batches (milliseconds), to leave the server room for other writes.
+    throttle_ms: int | None = None
     kind: ClassVar[str] = "backfill"
     symbol: ClassVar[str] = "~"
 
@@ -822,7 +837,14 @@ class Backfill(Operation):
 
     def reverse(self, before: Schema) -> Operation:
         if self.reverse_expression is not None:
-            return Backfill(self.table, self.column, self.reverse_expression, self.where)
+            return Backfill(
+                self.table,
+                self.column,
+                self.reverse_expression,
+                self.where,
+                batch_size=self.batch_size,
+                throttle_ms=self.throttle_ms,
+            )
         return NoOp(f"backfill of {self.table}.{self.column} is not undone")
 
     def data_loss(self, before: Schema) -> str | None:
@@ -1073,3 +1095,7 @@ def operation_from_dict(data: dict[str, Any]) -> Operation:
     from .opcodec import decode
 
     return decode(data)
+
+
+# The operations only the zero-downtime rewrite produces (they register on import).
+from . import ops_safe as _ops_safe  # noqa: E402, F401

@@ -29,7 +29,19 @@ class SqlPlan:
     schema_source: str
 
 
-def plan_sql(args: Sequence[str] | str, dialect: str, db_url: str | None = None) -> SqlPlan:
+def plan_sql(
+    args: Sequence[str] | str,
+    dialect: str,
+    db_url: str | None = None,
+    *,
+    safe: bool = True,
+    batch_size: int | None = None,
+    throttle_ms: int | None = None,
+) -> SqlPlan:
+    """`safe` renders for a live database (tools/zero_downtime.py); False gives the plain DDL.
+
+    `batch_size` / `throttle_ms` decide the backfills' batches (tools/backfill.py), with the
+    row counts of `db_url` when there is one."""
     if db_url:
         from .introspect import introspect
 
@@ -40,9 +52,18 @@ def plan_sql(args: Sequence[str] | str, dialect: str, db_url: str | None = None)
         request = parse_request(args, dialect=dialect)
         before = assumed_schema(request.operations, dialect)
         source = "assumed from the request"
-    after = o.apply_all(request.operations, before)
-    up = tuple(render(request.operations, before, dialect))
-    reverse = o.reverse_all(request.operations, before)
+    operations = list(request.operations)
+    if safe:
+        from .zero_downtime import safe_operations
+
+        operations = safe_operations(operations, before, dialect)
+    from .backfill import batched, row_counts
+
+    rows = row_counts(db_url) if db_url else None
+    operations = list(batched(operations, before, batch_size, throttle_ms, rows))
+    after = o.apply_all(operations, before)
+    up = tuple(render(operations, before, dialect))
+    reverse = o.reverse_all(operations, before)
     down: tuple[Statement, ...] | None = None
     note = None
     if reverse.irreversible:

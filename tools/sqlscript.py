@@ -2,8 +2,9 @@
 
 Migration files hold many statements; drivers want one at a time (PyMySQL without
 MULTI_STATEMENTS, PostgreSQL when a statement such as CREATE INDEX CONCURRENTLY must not share an
-implicit transaction). The splitter knows quotes, comments and PostgreSQL dollar quoting, and the
-`DELIMITER` command MySQL dumps use around procedures.
+implicit transaction). The splitter knows quotes, comments and PostgreSQL dollar quoting, the
+`DELIMITER` command MySQL dumps use around procedures, and the `BEGIN ... END` body of a
+`CREATE TRIGGER` (SQLite's trigger bodies need `;` inside them, with no DELIMITER around).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 
 _DOLLAR = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
 _DELIMITER = re.compile(r"(?im)^\s*DELIMITER\s+(\S+)\s*$")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+_BODY_OWNERS = {"TRIGGER", "FUNCTION", "PROCEDURE", "EVENT"}
 
 
 @dataclass(frozen=True)
@@ -26,8 +29,13 @@ def split_sql(script: str) -> list[ScriptStatement]:
     out: list[ScriptStatement] = []
     delimiter = ";"
     i, start, n = 0, 0, len(script)
+    words: list[str] = []  # the current statement's words, as far as the body depth needs them
+    depth = 0
 
     def flush(end: int) -> None:
+        nonlocal depth
+        words.clear()
+        depth = 0
         text = script[start:end]
         stripped = _strip_comments(text).strip()
         if stripped:
@@ -62,6 +70,18 @@ def split_sql(script: str) -> list[ScriptStatement]:
                 i = m.end()
                 start = i
                 continue
+        if ch == ";" and delimiter == ";" and depth > 0:
+            i += 1
+            continue
+        if (ch.isalpha() or ch == "_") and (
+            i == 0 or not (script[i - 1].isalnum() or script[i - 1] in "_$")
+        ):
+            m = _WORD.match(script, i)
+            assert m is not None
+            words.append(m.group(0).upper())
+            depth = _body_depth(words, depth)
+            i = m.end()
+            continue
         if script.startswith(delimiter, i):
             flush(i)
             i += len(delimiter)
@@ -70,6 +90,23 @@ def split_sql(script: str) -> list[ScriptStatement]:
         i += 1
     flush(n)
     return out
+
+
+def _body_depth(words: list[str], depth: int) -> int:
+    """Depth of BEGIN/CASE ... END inside a CREATE TRIGGER (or routine) being scanned; elsewhere
+    BEGIN is the transaction statement and the depth stays 0."""
+    if words[0] != "CREATE" or not _BODY_OWNERS.intersection(words[:6]):
+        return depth
+    word, previous = words[-1], words[-2] if len(words) > 1 else ""
+    if previous == "END" and word in ("IF", "LOOP", "WHILE", "REPEAT"):
+        return depth + 1  # MySQL's END IF closed no BEGIN: undo the END's decrement
+    if previous == "END" and word == "CASE":
+        return depth  # END CASE: the END already closed the CASE
+    if word in ("BEGIN", "CASE"):
+        return depth + 1
+    if word == "END" and depth > 0:
+        return depth - 1
+    return depth
 
 
 def _line_start(script: str, i: int) -> bool:

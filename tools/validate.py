@@ -113,14 +113,19 @@ def validate(
     server_url: str | None = None,
     poll_interval: float = 0.005,
     exclude: Sequence[str] = (),
+    expected: Schema | None = None,
 ) -> ValidationReport:
     """Validate `mut` (meant to do `plan`) on a fresh scratch database of `dialect`.
 
     `exclude` names tables to leave out of every schema comparison: a framework's bookkeeping
     table under a name the repo chose (TypeORM's migrationsTableName, Knex's tableName).
+    `expected` is the schema after the up when the framework knows better than `plan.after`
+    (Rails' rename_table also renames the indexes Rails named); None means `plan.after`.
     """
     with create_scratch(dialect, server_url) as db:
-        run = _Validation(mut, plan, db, rows, seed, checks, poll_interval, exclude=exclude)
+        run = _Validation(
+            mut, plan, db, rows, seed, checks, poll_interval, exclude=exclude, expected=expected
+        )
         return run.run()
 
 
@@ -174,9 +179,11 @@ class _Validation:
         poll_interval: float,
         existing: bool = False,
         exclude: Sequence[str] = (),
+        expected: Schema | None = None,
     ) -> None:
         self.mut, self.plan, self.db = mut, plan, db
         self.exclude = tuple(exclude)
+        self.expected = plan.after if expected is None else expected
         self.dialect = db.dialect
         self.rows, self.seed, self.checks = rows, seed, list(checks)
         self.poll_interval = poll_interval
@@ -324,7 +331,7 @@ class _Validation:
         seconds = self._execute("up", observer, self.mut.up)
         with timed() as check:
             after = introspect(self.engine, exclude=self.exclude)
-            verdicts = [schema_verdict("up", after, self.plan.after, self.dialect)]
+            verdicts = [schema_verdict("up", after, self.expected, self.dialect)]
             snap: DataSnapshot | None = None
             try:
                 snap = parallel_snapshot(
@@ -357,7 +364,7 @@ class _Validation:
                 tuple(observer.runs),
                 tuple(verdicts),
                 notes=tuple(observer.notes),
-                expected=self.plan.after,
+                expected=self.expected,
             )
         )
 
@@ -373,7 +380,7 @@ class _Validation:
         with timed() as check:
             after = introspect(self.engine, exclude=self.exclude)
             verdicts = [
-                schema_verdict("down", after, self.before, self.dialect, reference=self.plan.after)
+                schema_verdict("down", after, self.before, self.dialect, reference=self.expected)
             ]
             snap: DataSnapshot | None = None
             tables = [t for t in self.before.table_names if after.has_table(t)]
@@ -414,7 +421,7 @@ class _Validation:
         seconds = self._execute("re-up", observer, self.mut.up)
         with timed() as check:
             after = introspect(self.engine, exclude=self.exclude)
-            verdicts = [schema_verdict("re-up", after, self.plan.after, self.dialect)]
+            verdicts = [schema_verdict("re-up", after, self.expected, self.dialect)]
             verdicts += custom_check_verdicts(self.engine, self.checks)
         self.phases.append(
             Phase(
@@ -427,7 +434,7 @@ class _Validation:
                 statements=tuple(observer.runs),
                 verdicts=tuple(verdicts),
                 notes=tuple(observer.notes),
-                expected=self.plan.after,
+                expected=self.expected,
             )
         )
 

@@ -7,7 +7,10 @@ plain data plus `to_json()`, which turns it into dicts, lists, strings and numbe
 
 A report is failed when any verdict of any phase failed or a phase failed to run; a phase that
 was skipped (because an earlier one failed, or because the plan has no down) fails nothing by
-itself, but the reason is recorded so a reader knows what was *not* proved.
+itself, but the reason is recorded so a reader knows what was *not* proved. The app's own
+tests, when given, are part of the verdict too (`app_tests`); the committed code's run on the
+new schema (`old_code_tests`) is reported beside it and fails nothing by itself: it says whether
+a rolling deploy is safe, which the migration's own correctness does not decide.
 """
 
 from __future__ import annotations
@@ -21,6 +24,12 @@ from .schema import Schema
 
 PhaseName = Literal["history", "seed", "up", "down", "re-up"]
 Status = Literal["passed", "failed", "skipped"]
+#: An app test run: its command passed, a test failed, the command could not run to an
+#: answer (timeout, not found, a crash before any test), or it was not run (and why).
+AppTestStatus = Literal["passed", "failed", "errored", "skipped"]
+#: Which code ran: "new" is the repo with the new migration (and models) written in a copy;
+#: "old" is the committed state (a git worktree of HEAD), the code running in production.
+CodeState = Literal["new", "old"]
 
 #: Phases in the order they run.
 PHASES: tuple[PhaseName, ...] = ("history", "seed", "up", "down", "re-up")
@@ -119,6 +128,35 @@ class ExplainResult:
 
 
 @dataclass(frozen=True)
+class AppTestRun:
+    """The app's own test command, run against a scratch database after the new migration's up.
+
+    `failed_tests` are the names the runner printed (pytest node ids, unittest/Django dotted
+    names, jest titles); `counts` what its summary line said (passed, failed, errors, skipped)
+    when it printed one. `message` is the one line for an errored or skipped run. `database`
+    says how the database was brought to the migrated state; `variables` which environment
+    variables pointed the app at it (names only: values hold URLs).
+    """
+
+    command: str
+    code: CodeState
+    status: AppTestStatus
+    seconds: float = 0.0
+    exit_code: int | None = None
+    failed_tests: tuple[str, ...] = ()
+    counts: Mapping[str, int] = field(default_factory=dict)
+    message: str = ""
+    where: str = ""
+    database: str = ""
+    variables: tuple[str, ...] = ()
+    output_tail: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("passed", "skipped")
+
+
+@dataclass(frozen=True)
 class ValidationReport:
     dialect: str
     database: str
@@ -129,10 +167,22 @@ class ValidationReport:
     phases: tuple[Phase, ...] = ()
     explains: tuple[ExplainResult, ...] = ()
     notes: tuple[str, ...] = ()
+    #: The app's tests with the new code (the copy holding the new migration): a failure fails
+    #: the validation.
+    app_tests: AppTestRun | None = None
+    #: The same tests from the committed code (HEAD) on the migrated database: a failure means
+    #: the migration breaks the code that is running now (not safe for a rolling deploy). It is
+    #: a finding of its own, not a failed validation: the migration itself worked.
+    old_code_tests: AppTestRun | None = None
 
     @property
     def ok(self) -> bool:
-        return all(p.ok for p in self.phases)
+        return all(p.ok for p in self.phases) and (self.app_tests is None or self.app_tests.ok)
+
+    @property
+    def breaks_running_code(self) -> bool:
+        """The committed code's tests failed on the migrated database."""
+        return self.old_code_tests is not None and self.old_code_tests.status == "failed"
 
     def phase(self, name: PhaseName) -> Phase:
         for phase in self.phases:
@@ -147,6 +197,8 @@ class ValidationReport:
             if phase.status == "failed" and phase.failure is not None:
                 out.append(f"{phase.name}: {phase.failure.message}")
             out += [f"{phase.name}: {v.reason}" for v in phase.verdicts if not v.ok]
+        if self.app_tests is not None and not self.app_tests.ok:
+            out.append(f"app tests: {app_test_outcome(self.app_tests)}")
         return out
 
     def raise_for_failure(self) -> None:
@@ -164,7 +216,24 @@ class ValidationReport:
         data["ok"] = self.ok
         for phase, plain in zip(self.phases, data["phases"], strict=True):
             plain["ok"] = phase.ok
+        for key in ("app_tests", "old_code_tests"):
+            run = getattr(self, key)
+            if run is not None:
+                data[key]["ok"] = run.ok
+        data["breaks_running_code"] = self.breaks_running_code
         return data
+
+
+def app_test_outcome(run: AppTestRun) -> str:
+    """One line: what happened to an app test run (`2 failed: a, b`, `timed out after 600s`)."""
+    if run.status == "passed":
+        counts = run.counts.get("passed")
+        return f"passed ({counts} tests)" if counts else "passed"
+    if run.status == "failed" and run.failed_tests:
+        shown = ", ".join(run.failed_tests[:5])
+        more = f", and {len(run.failed_tests) - 5} more" if len(run.failed_tests) > 5 else ""
+        return f"{len(run.failed_tests)} failed: {shown}{more}"
+    return run.message or f"`{run.command}` exited with {run.exit_code}"
 
 
 def _plain(value: Any) -> Any:
@@ -200,6 +269,35 @@ def summary_lines(report: ValidationReport) -> list[str]:
         lines += _phase_lines(phase)
     for result in report.explains:
         lines += _explain_lines(result)
+    for run in (report.app_tests, report.old_code_tests):
+        if run is not None:
+            lines += _app_test_lines(run)
+    return lines
+
+
+_TAIL_SHOWN = 12
+
+
+def _app_test_lines(run: AppTestRun) -> list[str]:
+    title = "app tests (new code)" if run.code == "new" else "old code vs new schema"
+    state = {"passed": "ok", "failed": "FAILED", "errored": "ERROR", "skipped": "skipped"}
+    timing = f" {run.seconds:.1f}s" if run.status != "skipped" else ""
+    lines = [f"{title}: {state[run.status]}{timing} - `{run.command}`"]
+    if run.where:
+        lines.append(f"  code: {run.where}")
+    if run.database:
+        lines.append(f"  database: {run.database}")
+    if run.variables:
+        lines.append(f"  pointed there by: {', '.join(run.variables)}")
+    lines.append(f"  result: {app_test_outcome(run)}")
+    if run.code == "old" and run.status == "failed":
+        lines.append(
+            "  the code running now breaks on the new schema: not safe for a rolling deploy; "
+            "split the change into expand and contract migrations"
+        )
+    if run.status in ("failed", "errored") and run.output_tail:
+        lines.append("  output (last lines):")
+        lines += [f"    {line}" for line in run.output_tail[-_TAIL_SHOWN:]]
     return lines
 
 

@@ -16,6 +16,9 @@ structured run), so the rest of every name and every body must match byte for by
 part of the document is a measurement, not a rendering: the locks column of "Locks and
 rewrites observed" is what a poller of pg_locks happened to see while the framework's runner
 ran, and a fast ALTER is seen by one run and missed by the next, so that cell is masked too.
+And one part is the model's by design: with a model configured, step 10 asks it for the
+Purpose paragraph (the facts around it stay deterministic), so that paragraph is masked too
+and checked on its own.
 
 The other tests hold the boundary: plain English without a model is one line with the fix,
 an answer naming an unknown column is repaired from migwright's error, and an answer that
@@ -64,6 +67,13 @@ class Case:
     column: str
     type: str  #: the type the scripted model answers with, and the structured request uses
     description: str
+
+    def prose(self) -> str:
+        """What a good model writes for the document's Purpose paragraph (step 10)."""
+        return (
+            f"This migration adds {self.column} to {self.table} as a nullable column, so the "
+            "rows already there stay valid and no backfill is needed."
+        )
 
     def answer(self) -> dict[str, Any]:
         """What a good model answers: the column, nullable, and nothing else."""
@@ -194,6 +204,9 @@ def changed(original: dict[str, bytes], after: dict[str, bytes]) -> dict[str, by
 _NAME_PARTS = re.compile(r"[/_.\-]")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?")
 #: A row of the document's "Locks and rewrites observed" table: | `statement` | locks | rewrite |
+#: The Purpose paragraph of a document: the model's prose in one run, the deterministic text
+#: in the other (everything else in the document is built from facts in both).
+_PURPOSE = re.compile(r"(?s)(## Purpose\n\n).*?(\n\n## )")
 _OBSERVED_LOCKS = re.compile(r"(?m)^(\| `[^`\n]*` \| )[^|\n]*( \| [^|\n]* \|)$")
 
 
@@ -213,6 +226,7 @@ def normalised(files: dict[str, bytes], ids: list[str]) -> dict[str, str]:
     document replaced by placeholders (see the module doc)."""
 
     def clean(text: str) -> str:
+        text = _PURPOSE.sub(r"\1<PURPOSE>\2", text)
         for n, value in enumerate(ids):
             text = re.sub(rf"(?<![0-9A-Za-z]){re.escape(value)}(?![0-9A-Za-z])", f"<ID{n}>", text)
         text = _OBSERVED_LOCKS.sub(r"\1<OBSERVED>\2", text)
@@ -236,7 +250,7 @@ def test_plain_english_to_validated_files_and_the_structured_twin(
 
     # 1. Plain English, answered by the scripted model through the OpenAI SDK.
     english_repo = copy_repo(case.repo, tmp_path / "english")
-    server.script(Reply.answer(case.answer()))
+    server.script(Reply.answer(case.answer()), Reply.text(case.prose()))
     done = migwright_new(english_repo, [case.english], cli_env(tmp_path, server))
     english = run_json(done)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -246,18 +260,24 @@ def test_plain_english_to_validated_files_and_the_structured_twin(
         assert s["status"] in ("ok", "warning"), f"step {s['step']} {s['status']}: {s['error']}"
     plan = step(english, "plan")
     assert plan["outputs"]["description"] == case.description
-    assert plan["outputs"]["operations"] == [f"+ add column {case.table}.{case.column} {case.type}"]
+    (added,) = plan["outputs"]["operations"]
+    # (a dialect may add how it runs safely: "(ALGORITHM=INSTANT)", "(lock_timeout ...)")
+    assert added.startswith(f"+ add column {case.table}.{case.column} {case.type}")
     assert plan["tokens"] > 0, "the model's tokens are counted on the plan step"
     testing = step(english, "testing")
     assert testing["summary"] == "passed"
     assert testing["outputs"]["report"]["ok"] is True
     assert testing["outputs"]["report"]["dialect"] == dialect
 
-    # The model was asked once, with the request and the table it concerns.
-    (sent,) = server.requests
+    # The model was asked for the plan, with the request and the table it concerns, then for
+    # the document's prose, which is the Purpose paragraph and nothing else.
+    sent, prose = server.requests
     assert sent.path.endswith("/chat/completions")
     assert case.english in sent.prompt_text
     assert case.table in sent.prompt_text and dialect in sent.prompt_text
+    assert "Purpose paragraph" in prose.prompt_text
+    assert step(english, "docs")["tokens"] > 0
+    assert f"## Purpose\n\n{case.prose()}\n" in english["document"]
 
     # The files written are exactly what changed in the repo, and they say what was asked.
     english_files = changed(original, tree(english_repo))
@@ -276,7 +296,8 @@ def test_plain_english_to_validated_files_and_the_structured_twin(
     assert done.returncode == 0, done.stderr[-3000:]
     assert step(structured, "plan")["tokens"] == 0, "no model was asked"
     assert step(structured, "testing")["summary"] == "passed"
-    assert len(server.requests) == 1
+    assert len(server.requests) == 2
+    assert case.prose() not in structured["document"], "offline: the deterministic purpose"
 
     # 3. The same files, modulo the revision id / timestamp the two runs cannot share.
     structured_files = changed(original, tree(structured_repo))
@@ -316,7 +337,7 @@ def test_an_unknown_column_goes_back_to_the_model_and_the_repair_passes(
     good["operations"].append(index)
     wrong = json.loads(json.dumps(good))
     wrong["operations"][1]["columns"] = ["archived_on"]  # a column that does not exist
-    server.script(Reply.answer(wrong), Reply.answer(good))
+    server.script(Reply.answer(wrong), Reply.answer(good), Reply.text(BLOG.prose()))
 
     done = migwright_new(repo, [request], cli_env(tmp_path, server))
     data = run_json(done)
@@ -324,7 +345,7 @@ def test_an_unknown_column_goes_back_to_the_model_and_the_repair_passes(
     assert all(s["status"] in ("ok", "warning") for s in data["steps"])
     assert step(data, "testing")["outputs"]["report"]["ok"] is True
 
-    first, second = server.requests
+    first, second, _prose = server.requests
     assert "archived_on" not in first.prompt_text
     assert "Errors found by migwright" in second.prompt_text
     assert "archived_on" in second.prompt_text, "the repair shows the model its wrong answer"

@@ -50,6 +50,8 @@ STEP_FIELDS = {
     "seconds",
     "tokens",
     "error",
+    "attempt",  # 1, or n + 1 after the n-th repair of a failed validation (agent/repair.py)
+    "superseded",  # an attempt a repair replaced
 }
 
 

@@ -26,6 +26,7 @@ from sqlglot import exp
 
 from .. import ops as o
 from ..errors import DialectError
+from ..ops_safe import DropInvalidIndex, Guarded, PrepareUniqueIndex, ValidateConstraint
 from ..schema import (
     Column,
     ForeignKey,
@@ -406,10 +407,14 @@ def render_backfill(d: Dialect, op: o.Backfill, before: Schema, after: Schema) -
     )
     if op.where:
         sql += f" WHERE {d.expression(op.where, after)}"
-    note = None
-    if op.batch_size:
-        note = f"one UPDATE for the whole table; batches of {op.batch_size} are not rendered yet"
-    return [stmt(sql, note=note)]
+    if not op.batch_size:
+        return [stmt(sql)]
+    # A SQL file runs in one transaction: one UPDATE of the pending rows (safe to re-run).
+    # The frameworks that run code write the batched loop (tools/backfill.py) themselves.
+    from .. import backfill
+
+    note = backfill.single_note(d, op, op.batch_size)
+    return [stmt(backfill.single_update(d, op, after), note=note)]
 
 
 def render_raw_sql(d: Dialect, op: o.RawSQL, before: Schema, after: Schema) -> list[Statement]:
@@ -419,6 +424,17 @@ def render_raw_sql(d: Dialect, op: o.RawSQL, before: Schema, after: Schema) -> l
 
 def render_noop(d: Dialect, op: o.NoOp, before: Schema, after: Schema) -> list[Statement]:
     return []
+
+
+def render_guarded(d: Dialect, op: Guarded, before: Schema, after: Schema) -> list[Statement]:
+    """The SQL the zero-downtime rewrite wrote for this dialect, one statement at a time."""
+    from ..sqlscript import split_sql
+
+    note = op.note or None
+    return [
+        stmt(part.sql.strip().rstrip(";").strip(), op.transactional, note if i == 0 else None)
+        for i, part in enumerate(split_sql(op.sql))
+    ]
 
 
 #: The render functions every dialect starts from; each module overrides what differs.
@@ -436,4 +452,9 @@ COMMON: dict[type[o.Operation], Renderer] = {
     o.Backfill: render_backfill,
     o.RawSQL: render_raw_sql,
     o.NoOp: render_noop,
+    Guarded: render_guarded,
+    # PostgreSQL-only steps of the zero-downtime rewrite: nothing to do elsewhere.
+    ValidateConstraint: render_noop,
+    DropInvalidIndex: render_noop,
+    PrepareUniqueIndex: render_noop,
 }

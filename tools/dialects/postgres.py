@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql.base import RESERVED_WORDS
 
 from .. import ops as o
 from ..errors import DialectError
+from ..ops_safe import DropInvalidIndex, PrepareUniqueIndex, ValidateConstraint
 from ..schema import Column, Index, Schema, Table, canonical_type
 from .base import (
     COMMON,
@@ -25,8 +26,12 @@ from .base import (
     foreign_key_partners,
     identity_of,
     is_integer_type,
+    render_add_check,
+    render_add_foreign_key,
+    render_add_unique,
     stmt,
 )
+from .postgres_safe import drop_invalid_index_sql
 
 #: A timestamp literal with no offset or a UTC one, optionally cast (how a default reads back).
 _UTC_LITERAL = re.compile(r"'(\d{4}-\d\d-\d\d[ T][0-9:.]+)(?:\+00(?::00)?|Z)?'(?:::[a-z ]+)?")
@@ -100,7 +105,8 @@ class PostgresDialect(Dialect):
         self, table: str, index: Index, schema: Schema, concurrently: bool = False
     ) -> str:
         unique = "UNIQUE " if index.unique else ""
-        how = "CONCURRENTLY " if concurrently else ""
+        # a concurrent build is the one a crash interrupts: IF NOT EXISTS lets it run again
+        how = "CONCURRENTLY IF NOT EXISTS " if concurrently else ""
         using = f" USING {index.using}" if index.using and index.using.lower() != "btree" else ""
         cols = ", ".join(self.index_element(c, schema) for c in index.columns)
         sql = (
@@ -257,8 +263,64 @@ def _alter_column(
 def _drop_index(
     d: PostgresDialect, op: o.DropIndex, before: Schema, after: Schema
 ) -> list[Statement]:
-    how = "CONCURRENTLY " if op.concurrently else ""
+    how = "CONCURRENTLY IF EXISTS " if op.concurrently else ""
     return [stmt(f"DROP INDEX {how}{d.quote(op.name)}", transactional=op.transactional)]
+
+
+def _not_valid(statements: list[Statement], op: o.AddForeignKey | o.AddCheck) -> list[Statement]:
+    """NOT VALID: the constraint holds for new rows at once; old rows wait for VALIDATE."""
+    if not op.not_valid:
+        return statements
+    return [replace(s, sql=s.sql + " NOT VALID") for s in statements]
+
+
+def _add_foreign_key(
+    d: PostgresDialect, op: o.AddForeignKey, before: Schema, after: Schema
+) -> list[Statement]:
+    return _not_valid(render_add_foreign_key(d, op, before, after), op)
+
+
+def _add_check(
+    d: PostgresDialect, op: o.AddCheck, before: Schema, after: Schema
+) -> list[Statement]:
+    return _not_valid(render_add_check(d, op, before, after), op)
+
+
+def _add_unique(
+    d: PostgresDialect, op: o.AddUnique, before: Schema, after: Schema
+) -> list[Statement]:
+    """USING INDEX adopts the unique index PrepareUniqueIndex built concurrently: a brief
+    ACCESS EXCLUSIVE lock instead of an index build under a SHARE lock."""
+    if not op.using_index or not op.unique.name:
+        return render_add_unique(d, op, before, after)
+    name = d.quote(op.unique.name)
+    return [
+        stmt(f"ALTER TABLE {d.quote(op.table)} ADD CONSTRAINT {name} UNIQUE USING INDEX {name}")
+    ]
+
+
+def _validate_constraint(
+    d: PostgresDialect, op: ValidateConstraint, before: Schema, after: Schema
+) -> list[Statement]:
+    sql = f"ALTER TABLE {d.quote(op.table)} VALIDATE CONSTRAINT {d.quote(op.name)}"
+    note = "scans the rows under SHARE UPDATE EXCLUSIVE: reads and writes go on"
+    return [stmt(sql, transactional=False, note=note)]
+
+
+def _drop_invalid_index(
+    d: PostgresDialect, op: DropInvalidIndex, before: Schema, after: Schema
+) -> list[Statement]:
+    note = f"drops {op.name} only if an interrupted CONCURRENTLY build left it INVALID"
+    return [stmt(drop_invalid_index_sql(d, op.name, op.retry), transactional=False, note=note)]
+
+
+def _prepare_unique_index(
+    d: PostgresDialect, op: PrepareUniqueIndex, before: Schema, after: Schema
+) -> list[Statement]:
+    name = op.unique.name or ""
+    index = Index(name, tuple(op.unique.columns), unique=True)
+    sql = d.create_index_sql(op.table, index, after, concurrently=True)
+    return [stmt(sql, transactional=False, note=f"the index constraint {name} will use")]
 
 
 def _drop_constraint(
@@ -307,6 +369,12 @@ RENDERERS: dict[type[o.Operation], Renderer] = {
     o.CreateEnum: _create_enum,
     o.DropEnum: _drop_enum,
     o.AddEnumValue: _add_enum_value,
+    o.AddForeignKey: _add_foreign_key,
+    o.AddCheck: _add_check,
+    o.AddUnique: _add_unique,
+    ValidateConstraint: _validate_constraint,
+    DropInvalidIndex: _drop_invalid_index,
+    PrepareUniqueIndex: _prepare_unique_index,
 }
 
 DIALECT = PostgresDialect(renderers=RENDERERS)

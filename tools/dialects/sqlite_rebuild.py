@@ -15,8 +15,8 @@ follows "Making Other Kinds Of Table Schema Changes" on sqlite.org/lang_altertab
 6. rename the new table to the old name: never the other way round, which would rewrite the
    references other tables hold;
 7. recreate the table's indexes;
-8. `PRAGMA foreign_key_check`: each row it returns is a reference the change broke, and the
-   caller must roll back;
+8. `PRAGMA foreign_key_check`: each row it returns is a reference the change broke; its count
+   goes through a CHECK that fails on anything but zero, so the transaction rolls back;
 9. (COMMIT), then `PRAGMA foreign_keys=ON` again, outside the transaction.
 
 Views and triggers are not modelled by migwright's Schema, so none are recreated here.
@@ -68,9 +68,26 @@ def rebuild(
         stmt(f"DROP TABLE {table}"),
         stmt(f"ALTER TABLE {temp} RENAME TO {table}"),
         *create_indexes(d, new, after),
-        stmt(
-            "PRAGMA foreign_key_check",
-            note="returns one row per broken reference: any row means roll back",
-        ),
+        *foreign_key_check(d, new.name),
         stmt("PRAGMA foreign_keys=ON", transactional=False),
+    ]
+
+
+def foreign_key_check(d: SQLiteDialect, table: str) -> list[Statement]:
+    """`PRAGMA foreign_key_check` made to fail: the pragma only returns rows, which a runner
+    executing statements ignores, so its count goes into a temporary table whose CHECK
+    constraint (named after the problem) refuses anything but zero. The error aborts the
+    statement and the runner rolls the rebuild back, before COMMIT."""
+    name = d.quote(f"_migwright_fk_check_{table}")
+    constraint = d.quote(
+        f"the rebuild of {table} leaves rows whose foreign keys point nowhere: "
+        "see PRAGMA foreign_key_check"
+    )
+    return [
+        stmt(
+            f"CREATE TEMP TABLE {name} (broken INTEGER CONSTRAINT {constraint} CHECK (broken = 0))",
+            note="PRAGMA foreign_key_check, failing on any row: a broken reference rolls back",
+        ),
+        stmt(f"INSERT INTO {name} SELECT count(*) FROM pragma_foreign_key_check"),
+        stmt(f"DROP TABLE temp.{name}"),
     ]

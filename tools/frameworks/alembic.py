@@ -12,6 +12,7 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import ConfigError, HistoryError
@@ -248,7 +249,7 @@ class AlembicAdapter:
         files = revision_files(repo, existing, recursive)
         cache = parse_cache.for_repo(repo, "alembic")
         graph = build_graph(
-            [cache.get(rel, None, lambda rel=rel: read_revision(repo, rel)) for rel in files]
+            [cache.get(rel, None, partial(read_revision, repo, rel)) for rel in files]
         )
         cache.save()
         warnings.extend(graph.warnings)

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .. import backfill
 from .. import ops as o
 from ..dialects import Dialect
 from ..dialects.postgres import needs_using
@@ -33,6 +34,7 @@ from ..schema import (
 from ..sql import render as render_sql
 from ..sqlscript import split_sql
 from .alembic_sa import Spelling, sa_type, server_default
+from .py_backfill import assignment
 from .pycode import Code, Seq, call, flat, py
 
 
@@ -56,6 +58,7 @@ class Context:
     dialect: Dialect
     final_names: bool  #: wrap names in op.f(): env.py has target_metadata (naming conventions)
     batch: bool
+    width: int = 88  #: the repo's line length (ruff, then black)
     spell: Spelling = field(default_factory=Spelling)
 
     def name(self, name: str | None) -> Code | None:
@@ -411,6 +414,62 @@ def _execute(op: o.Operation, before: Schema, after: Schema, ctx: Context) -> li
 _BIND = re.compile(r"(?<![:\w\\]):(?=\w)")
 
 
+def _backfill(op: o.Backfill, before: Schema, after: Schema, ctx: Context) -> list[Piece]:
+    """A batched backfill as a loop in upgrade(), one commit per batch (tools/backfill.py).
+
+    The loop runs inside `autocommit_block()`, so each UPDATE commits by itself and a crash
+    loses at most the batch in flight; re-running the revision picks up the pending rows.
+    Without a batch size it is the dialect's one UPDATE.
+    """
+    if not op.batch_size:
+        return _execute(op, before, after, ctx)
+    b = backfill.batch_sql(
+        ctx.dialect,
+        op,
+        after,
+        op.batch_size,
+        "named",
+        lambda text: _BIND.sub(r"\\:", text),
+        op.throttle_ms or 0,
+    )
+    text = ctx.spell.sa("text")
+    keys = ", ".join(f"{py(f'lo_{i}')}: lo[{i}]" for i in range(len(b.key)))
+    nexts = ", ".join(f"{py(f'nx_{i}')}: nx[{i}]" for i in range(len(b.key)))
+    name = f"{op.table}.{op.column}"
+    code = [
+        "bind = op.get_bind()",
+        f"label = {py(f'backfill {name}')}",
+        *(
+            line
+            for name, sql in (
+                ("first_sql", b.first),
+                ("bound_sql", b.bound),
+                ("update_sql", b.update),
+                ("tail_sql", b.tail),
+            )
+            for line in assignment(name, sql, 8, ctx.width)  # upgrade() > with: 8 columns
+        ),
+        f"lo = bind.execute({text}(first_sql)).first()",
+        "batches = 0",
+        "while lo is not None:",
+        f"    keys = {{{keys}}}",
+        f"    nx = bind.execute({text}(bound_sql), keys).first()",
+        "    if nx is None:",
+        f"        bind.execute({text}(tail_sql), keys)",
+        "    else:",
+        f"        bind.execute({text}(update_sql), {{**keys, {nexts}}})",
+        "    batches += 1",
+        f"    if batches % {b.every} == 0:",
+        f'        print(f"{{label}}: {{batches}} batches of {b.size}")',
+    ]
+    if b.throttle_ms:
+        ctx.spell.imports.add("import time")
+        code.append(f"    time.sleep({b.throttle_ms / 1000})")
+    code.append("    lo = nx")
+    first = Piece(code[0], comments=(b.describe() + ".",), autocommit=True)
+    return [first, *(Piece(line, autocommit=True) for line in code[1:])]
+
+
 def _noop(op: o.NoOp, before: Schema, after: Schema, ctx: Context) -> list[Piece]:
     return [Piece(None, comments=(op.reason or "nothing to do",))]
 
@@ -432,7 +491,7 @@ RENDERERS: dict[type[o.Operation], Renderer] = {
     o.CreateEnum: _create_enum,  # type: ignore[dict-item]
     o.DropEnum: _drop_enum,  # type: ignore[dict-item]
     o.AddEnumValue: _execute,
-    o.Backfill: _execute,
+    o.Backfill: _backfill,  # type: ignore[dict-item]
     o.RawSQL: _execute,
     o.NoOp: _noop,  # type: ignore[dict-item]
 }

@@ -103,8 +103,9 @@ def render(
         dialect=dialect,
         final_names=settings.get("target_metadata", "None") != "None",
         batch=settings.get("render_as_batch") == "true" or dialect.name == "sqlite",
+        width=line_length(repo.path(config.root)),
     )
-    width = line_length(repo.path(config.root))
+    width = ctx.width
     upgrades = _body(plan.operations, plan.before, ctx, width)
     if plan.reverse.irreversible:
         reasons = "; ".join(why.reason for _, why in plan.reverse.irreversible)

@@ -8,6 +8,7 @@ from typing import Any
 
 from .. import ops as o
 from ..schema import Index, Schema, is_identifier
+from . import django_python  # noqa: F401  (registers the PythonTransform translator)
 from .django_fields import field_for, field_name, q_for
 from .django_ops import (
     MAX_INDEX_NAME,
@@ -202,6 +203,8 @@ def _backfill(
 ) -> list[DjOp]:
     from .django_portable import backfill_function
 
+    if op.batch_size:
+        return _batched_backfill(op, before, after, tx)
     model = tx.model(op.table)
     forward = backfill_function(op, model, tx, op.expression, op.where)
     if forward is None or model is None:
@@ -218,6 +221,19 @@ def _backfill(
     code = exploded(call("migrations.RunPython", forward, back))
     comments = () if isinstance(reverse, o.Backfill) else (f"{getattr(reverse, 'reason', '')}.",)
     return [DjOp(code, comments=comments)]
+
+
+def _batched_backfill(op: o.Backfill, before: Schema, after: Schema, tx: Translation) -> list[DjOp]:
+    """RunPython with a loop of committed batches over raw SQL, so any expression works."""
+    from .django_portable import batched_backfill_function
+
+    forward = batched_backfill_function(op, after, tx)
+    reverse = op.reverse(before)
+    back = "migrations.RunPython.noop"
+    if isinstance(reverse, o.Backfill):
+        back = batched_backfill_function(reverse, after, tx, suffix="_reverse")
+    notes = () if isinstance(reverse, o.Backfill) else (f"{getattr(reverse, 'reason', '')}.",)
+    return [DjOp(exploded(call("migrations.RunPython", forward, back)), comments=notes)]
 
 
 def _raw_sql(

@@ -12,15 +12,18 @@ verbose_name) cannot be restated, and the caller falls back to SQL.
 from __future__ import annotations
 
 import re
+import textwrap
 from typing import TYPE_CHECKING
 
 import libcst as cst
 import sqlglot
 
+from .. import backfill
 from .. import ops as o
 from ..schema import Column, Schema, Table
 from .django_fields import field_for, literal, q_for
 from .django_project import RELATIONS, Field, Model, source
+from .py_backfill import assignment
 from .pycode import Call, Code, Seq, as_code, call, lines, py, string
 
 if TYPE_CHECKING:
@@ -256,5 +259,69 @@ def backfill_function(
     summary = op.describe().strip()[2:]
     doc = f'    """{summary[:1].upper()}{summary[1:]}."""'
     text = "\n".join([f"def {name}(apps, schema_editor):", doc, *("    " + b for b in body)])
+    tx.helpers.append(text)
+    return name
+
+
+def batched_backfill_function(
+    op: o.Backfill, after: Schema, tx: Translation, suffix: str = "", width: int = 88
+) -> str:
+    """Write a RunPython function that runs `op` in batches (tools/backfill.py); its name.
+
+    It runs the SQL through `schema_editor.connection`, so any expression works, not only the
+    values the ORM can set. The migration is `atomic = False`, so Django runs it in autocommit
+    and every UPDATE commits its own batch: a crash loses one batch, and `migrate` run again
+    carries on from the rows still pending.
+    """
+    size = op.batch_size or backfill.DEFAULT_BATCH_SIZE
+    b = backfill.batch_sql(
+        tx.dialect,
+        op,
+        after,
+        size,
+        "format",
+        lambda text: text.replace("%", "%%"),
+        op.throttle_ms or 0,
+    )
+    tx.atomic = False
+    table = re.sub(r"\W", "_", op.table)
+    column = re.sub(r"\W", "_", op.column)
+    name = f"backfill_{table}_{column}{suffix}"
+    summary = op.describe().strip()[2:]
+    label = f"{op.table}.{op.column}"
+    body = [
+        f'"""{summary[:1].upper()}{summary[1:]}."""',
+        *(f"# {line}" for line in textwrap.wrap(b.describe() + ".", 76, break_on_hyphens=False)),
+        f"label = {py(f'backfill {label}')}",
+        *(
+            line
+            for name, sql in (
+                ("first_sql", b.first),
+                ("bound_sql", b.bound),
+                ("update_sql", b.update),
+                ("tail_sql", b.tail),
+            )
+            for line in assignment(name, sql, 4, width)
+        ),
+        "with schema_editor.connection.cursor() as cursor:",
+        "    cursor.execute(first_sql, [])",
+        "    lo = cursor.fetchone()",
+        "    batches = 0",
+        "    while lo is not None:",
+        "        cursor.execute(bound_sql, [*lo])",
+        "        nx = cursor.fetchone()",
+        "        if nx is None:",
+        "            cursor.execute(tail_sql, [*lo])",
+        "        else:",
+        "            cursor.execute(update_sql, [*lo, *nx])",
+        "        batches += 1",
+        f"        if batches % {b.every} == 0:",
+        f'            print(f"{{label}}: {{batches}} batches of {size}")',
+    ]
+    if b.throttle_ms:
+        tx.imports.add(("time", "sleep"))
+        body.append(f"        sleep({b.throttle_ms / 1000})")
+    body.append("        lo = nx")
+    text = "\n".join([f"def {name}(apps, schema_editor):", *("    " + line for line in body)])
     tx.helpers.append(text)
     return name

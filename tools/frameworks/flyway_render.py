@@ -67,8 +67,14 @@ def undo_name(versioned: str, config: FrameworkConfig) -> str:
 
 def _mixed(statements: list[sql.Statement]) -> bool:
     """Both kinds of statement: Flyway runs a migration of only non-transactional ones
-    outside a transaction by itself, but refuses a mix unless the script says so."""
-    return needs_own_transaction(statements) and any(s.transactional for s in statements)
+    outside a transaction by itself, but refuses a mix unless the script says so. Flyway
+    judges by the text, so migwright's own one-transaction-each steps (a lock-retry DO block,
+    VALIDATE CONSTRAINT) count as transactional to it."""
+    from .flyway_runner import _NON_TRANSACTIONAL
+
+    return needs_own_transaction(statements) and any(
+        s.transactional or not _NON_TRANSACTIONAL.match(s.sql) for s in statements
+    )
 
 
 def _conf(statements: list[sql.Statement]) -> str:

@@ -16,8 +16,9 @@ Renderers are a table from operation class to a function returning `Step`s; a fu
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from .. import backfill
 from .. import ops as o
 from ..dialects import Dialect, get
 from ..dialects.base import Statement
@@ -27,6 +28,7 @@ from ..schema import Column, ForeignKey, Index, Schema, Table, UniqueConstraint,
 from ..sql import render as render_sql
 from ..sqlscript import split_sql
 from .base import FrameworkConfig, History
+from .js_backfill import Host, loop_lines
 from .jsrender import (
     Arr,
     Arrow,
@@ -67,6 +69,8 @@ class Step:
     node: Node
     comment: str | None = None
     transactional: bool = True
+    #: Verbatim lines written instead of `await node` (a batched backfill's loop).
+    block: tuple[str, ...] = ()
 
 
 @dataclass
@@ -78,6 +82,9 @@ class KnexWriter:
     context: tuple[Schema, ...] = ()
     #: The SQL of the operation being rendered (for the MySQL special cases and fallbacks).
     statements: tuple[Statement, ...] = ()
+    #: The repo's formatting, for the verbatim blocks (set by `render`).
+    style: JsStyle = field(default_factory=JsStyle)
+    typescript: bool = False
 
     def steps(self, operations: Sequence[o.Operation], before: Schema) -> list[Step]:
         out: list[Step] = []
@@ -302,6 +309,8 @@ def _drop_constraint(
 
 def _backfill(w: KnexWriter, op: o.Backfill, before: Schema, after: Schema) -> list[Step]:
     d = w.dialect
+    if op.batch_size:
+        return [_batched(w, op, after)]
     node: Node = Call(Raw("knex"), (Str(op.table),))
     if op.where:
         node = Call(
@@ -309,10 +318,33 @@ def _backfill(w: KnexWriter, op: o.Backfill, before: Schema, after: Schema) -> l
         )
     update = raw(d.expression(op.expression, after))
     node = Call(Member(node, "update"), (props({op.column: update}),))
-    note = None
-    if op.batch_size:
-        note = f"one UPDATE for the whole table; batches of {op.batch_size} are not written yet"
-    return [Step(node, note)]
+    return [Step(node)]
+
+
+def _batched(w: KnexWriter, op: o.Backfill, after: Schema) -> Step:
+    """The backfill as a loop of knex.raw batches (tools/backfill.py), outside a transaction."""
+    size = op.batch_size or backfill.DEFAULT_BATCH_SIZE
+    plain = backfill.batch_sql(w.dialect, op, after, size, "named")
+    if w.dialect.name == "sqlite" and "?" in plain.update:
+        # Knex keeps a `\?` escaped where the driver does not take it out (SQLite's), and an
+        # unescaped one would be taken for a binding
+        raise DialectError(
+            f"{op.describe().strip()}: Knex cannot send a literal `?` with bindings to SQLite",
+            "write the expression without `?` (char(63) is the same character)",
+        )
+    escape = lambda text: text.replace("?", "\\?")  # noqa: E731  (Knex's literal `?`)
+    b = backfill.batch_sql(w.dialect, op, after, size, "qmark", escape, op.throttle_ms or 0)
+    rows = {"postgresql": "{}.rows[0]", "mysql": "{}[0][0]"}.get(w.dialect.name, "{}[0]")
+    host = Host(
+        run=lambda sql, params: f"knex.raw({sql}, {params or '[]'})",
+        first=lambda call: rows.format(f"(await {call})"),
+        quote=lambda text: _q(text, w.style),
+        indent=w.style.indent,
+        end=w.style.end,
+        width=w.style.width - len(w.style.indent),  # inside exports.up's body
+        typescript=w.typescript,
+    )
+    return Step(Raw(""), None, transactional=False, block=tuple(loop_lines(b, host)))
 
 
 def _raw_sql(w: KnexWriter, op: o.RawSQL, before: Schema, after: Schema) -> list[Step]:
@@ -369,7 +401,7 @@ def _body(steps: Sequence[Step]) -> tuple[Stmt, ...]:
         if step.comment and step.comment != said:
             out.append(Comment(step.comment))
         said = step.comment or said
-        out.append(ExprStmt(Await(step.node)))
+        out.append(Lines(step.block) if step.block else ExprStmt(Await(step.node)))
     return tuple(out)
 
 
@@ -391,6 +423,8 @@ def render(
 ) -> list[File]:
     """The migration file at `plan.name`, in the style of the repo's existing migrations."""
     writer = KnexWriter(get(plan.dialect), (plan.before, plan.after))
+    writer.style = style_for(repo, [m.path for m in history.migrations][-5:], config.root)
+    writer.typescript = plan.name.endswith(".ts")
     up_steps = writer.steps(plan.operations, plan.before)
     down_steps, down = _down_body(plan, writer)
     up = _body(up_steps)

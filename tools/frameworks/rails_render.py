@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .. import backfill, sql
 from .. import ops as o
-from .. import sql
 from ..dialects import Dialect, get
 from ..dialects.postgres import needs_using
 from ..repo import RepoFacts
@@ -74,8 +74,9 @@ def render(
     lines = [
         f"class {camelize(slug)} < ActiveRecord::Migration[{migration_version(repo, history)}]"
     ]
-    if d.name == "postgresql" and not plan.transactional:
-        lines += [f"{I2}disable_ddl_transaction!", ""]
+    batched = any(isinstance(op, o.Backfill) and op.batch_size for op in plan.operations)
+    if (d.name == "postgresql" and not plan.transactional) or batched:
+        lines += [f"{I2}disable_ddl_transaction!", ""]  # batches commit one by one
     down = [] if plan.reverse.irreversible else _codes(d, *_down_plan(d, plan))
     if down and all(c.reversible for c in up) and all(c.native for c in down):
         # Rails' own inverse of each call is the plan's reverse (and needs no SQL)
@@ -436,9 +437,44 @@ def _enum(d: Dialect, op: o.Operation, before: Schema, after: Schema) -> Code:
 
 def _backfill(d: Dialect, op: o.Backfill, before: Schema, after: Schema) -> Code:
     why = "data change: plain SQL, so the migration does not depend on the app's models"
-    if op.batch_size:
-        why += f" (one UPDATE; batches of {op.batch_size} are not written yet)"
-    return _execute(d, op, before, after, why)
+    if not op.batch_size:
+        return _execute(d, op, before, after, why)
+    # Values go in through Kernel#format with connection.quote, not sanitize_sql_array: Active
+    # Record before 7.1 reads any `:word` as a bind, even inside a string literal, and has no
+    # escape for it; a literal `%` is written `%%` for format.
+    b = backfill.batch_sql(
+        d,
+        op,
+        after,
+        op.batch_size,
+        "format",
+        lambda text: text.replace("%", "%%"),
+        throttle_ms=op.throttle_ms or 0,
+    )
+    lines = [f"{I4}# {line}" for line in textwrap.wrap(b.describe() + ".", 90)]
+    lines += [
+        f"{I4}label = {string(f'backfill {op.table}.{op.column}')}",
+        f"{I4}first_sql = {string(b.first)}",
+        f"{I4}bound_sql = {string(b.bound)}",
+        f"{I4}update_sql = {string(b.update)}",
+        f"{I4}tail_sql = {string(b.tail)}",
+        f"{I4}lo = select_rows(format(first_sql)).first",
+        f"{I4}batches = 0",
+        f"{I4}until lo.nil?",
+        f"{I6}keys = lo.map {{ |value| quote(value) }}",
+        f"{I6}nx = select_rows(format(bound_sql, *keys)).first",
+        f"{I6}if nx.nil?",
+        f"{I6}  exec_update(format(tail_sql, *keys))",
+        f"{I6}else",
+        f"{I6}  exec_update(format(update_sql, *keys, *nx.map {{ |value| quote(value) }}))",
+        f"{I6}end",
+        f"{I6}batches += 1",
+        f'{I6}say "#{{label}}: #{{batches}} batches of {b.size}" if (batches % {b.every}).zero?',
+    ]
+    if b.throttle_ms:
+        lines.append(f"{I6}sleep {b.throttle_ms / 1000}")
+    lines += [f"{I6}lo = nx", f"{I4}end"]
+    return Code(lines, reversible=False, native=False)
 
 
 def _raw_sql(d: Dialect, op: o.RawSQL, before: Schema, after: Schema) -> Code:

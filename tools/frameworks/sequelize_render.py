@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from .. import backfill
 from .. import ops as o
 from ..dialects import Dialect, get
 from ..dialects.base import Statement, identity_of
@@ -27,6 +28,7 @@ from ..schema import ForeignKey, Index, Schema, Table, UniqueConstraint, is_iden
 from ..sql import render as render_sql
 from ..sqlscript import split_sql
 from .base import FrameworkConfig, History
+from .js_backfill import Host, loop_lines
 from .jsrender import (
     Arr,
     Arrow,
@@ -69,6 +71,8 @@ class Step:
     transactional: bool = True
     #: addConstraint takes its options as its only object argument (no separate options).
     options_inline: bool = False
+    #: Verbatim lines written instead of the awaited call (a batched backfill's loop).
+    block: tuple[str, ...] = ()
 
     def node(self, transaction: bool) -> Node:
         opts = list(self.options)
@@ -94,6 +98,8 @@ def query(sql: str, comment: str | None = None, transactional: bool = True) -> S
 class SequelizeWriter:
     dialect: Dialect
     statements: tuple[Statement, ...] = field(default=())
+    #: The repo's formatting, for the verbatim blocks (set by `render`).
+    style: JsStyle = field(default_factory=JsStyle)
 
     def steps(self, operations: Sequence[o.Operation], before: Schema) -> list[Step]:
         out: list[Step] = []
@@ -335,10 +341,28 @@ def _raw_sql(w: SequelizeWriter, op: o.RawSQL, before: Schema, after: Schema) ->
 
 
 def _backfill(w: SequelizeWriter, op: o.Backfill, before: Schema, after: Schema) -> list[Step]:
-    note = None
-    if op.batch_size:
-        note = f"one UPDATE for the whole table; batches of {op.batch_size} are not written yet"
-    return [query(s.sql, note) for s in w.statements]
+    if not op.batch_size:
+        return [query(s.sql) for s in w.statements]
+    # A loop of committed batches (tools/backfill.py): bind parameters are $1.., and a literal
+    # `$` is written `$$` so that Sequelize does not take it for one.
+    escape = lambda text: text.replace("$", "$$")  # noqa: E731
+    b = backfill.batch_sql(
+        w.dialect, op, after, op.batch_size, "numeric", escape, op.throttle_ms or 0
+    )
+
+    def run(sql: str, params: str | None) -> str:
+        # always a bind option, even empty: only then are `$$` read back as `$`
+        return f"queryInterface.sequelize.query({sql}, {{ bind: {params or '[]'} }})"
+
+    host = Host(
+        run=run,
+        first=lambda call: f"(await {call})[0][0]",
+        quote=lambda text: quote(text, w.style),
+        indent=w.style.indent,
+        end=w.style.end,
+        width=w.style.width - 2 * len(w.style.indent),  # inside module.exports = { up() {
+    )
+    return [Step("", (), transactional=False, block=tuple(loop_lines(b, host)))]
 
 
 def _noop(w: SequelizeWriter, op: o.NoOp, before: Schema, after: Schema) -> list[Step]:
@@ -384,7 +408,7 @@ def _statements(steps: Sequence[Step], transaction: bool) -> list[Stmt]:
         if step.comment and step.comment != said:
             out.append(Comment(step.comment))
         said = step.comment or said
-        out.append(ExprStmt(Await(step.node(transaction))))
+        out.append(Lines(step.block) if step.block else ExprStmt(Await(step.node(transaction))))
     return out
 
 
@@ -413,6 +437,7 @@ def render(
     """The migration file at `plan.name`, in sequelize-cli's module shape."""
     dialect = get(plan.dialect)
     writer = SequelizeWriter(dialect)
+    writer.style = style_for(repo, [m.path for m in history.migrations][-5:], config.root)
     up = writer.steps(plan.operations, plan.before)
     down: list[Step] = []
     down_extra: list[Stmt] = []

@@ -9,8 +9,9 @@ is a key of the decorator's object literal, and everything else in the file stay
 Covered: AddColumn (a new `@Column` property), DropColumn (the property goes, a relation whose
 join column it was too), RenameColumn (the property keeps its name, `name:` says the new column,
 so code using the entity does not change), AlterColumn (type, nullable and default options and
-the property's `| null`), RenameTable (`@Entity("new")`). Everything else (indexes, keys,
-checks, new tables) is listed in `notes` for a person to carry over.
+the property's `| null`), RenameTable (`@Entity("new")`), CreateTable (a new entity file, see
+typeorm_newentity, registered in the data source when it lists its classes). Everything else on
+an existing entity (indexes, keys, checks) is listed in `notes` for a person to carry over.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from .jslex import JsSyntaxError
 from .jsrender import JsStyle, style_for
 from .render import File, MigrationPlan
 from .typeorm_columns import column_options, js_string, ts_type
+from .typeorm_newentity import new_entity_files
 
 _COLUMN_DECORATORS = {
     "Column", "PrimaryColumn", "PrimaryGeneratedColumn", "CreateDateColumn", "UpdateDateColumn",
@@ -314,10 +316,15 @@ def update_entities(repo: RepoFacts, config: FrameworkConfig, plan: MigrationPla
     ctx = _Context(repo, find_entities(repo, config.root), plan.dialect)
     notes: list[str] = []
     state = plan.before
+    created = {op.table.name for op in plan.operations if isinstance(op, o.CreateTable)}
     for op in plan.operations:
         after = op.apply(state)
+        if isinstance(op, o.RenameTable) and op.old in created:
+            created = (created - {op.old}) | {op.new}
         edit = EDITS.get(type(op))
-        if edit is not None:
+        if op.tables and set(op.tables) <= created:
+            note = None  # a table the plan creates: its entity is written from the final schema
+        elif edit is not None:
             note = edit(ctx, op, after)
         elif op.tables and any(t in ctx.entities for t in op.tables):
             note = f"entity not updated for: {op.describe().strip()}"
@@ -330,6 +337,9 @@ def update_entities(repo: RepoFacts, config: FrameworkConfig, plan: MigrationPla
     for entity in {id(e): e for e in ctx.entities.values()}.values():
         if entity.edits:
             files.append(File(entity.path, _apply(entity), kind="model", existing=True))
+    tables = [t for t in sorted(created) if plan.after.has_table(t)]
+    classes = {table: (e.path, e.class_name) for table, e in ctx.entities.items()}
+    files += new_entity_files(repo, config, classes, tables, plan, notes)
     return EntityUpdate(tuple(sorted(files, key=lambda f: f.path)), tuple(notes))
 
 

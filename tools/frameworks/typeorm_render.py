@@ -25,13 +25,17 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from .. import backfill
 from .. import ops as o
+from ..dialects import get as get_dialect
 from ..errors import ConfigError
 from ..repo import RepoFacts
+from ..schema import Schema
 from ..sql import Statement
 from ..sql import render as render_sql
 from ..sqlscript import split_sql
 from .base import FrameworkConfig, History
+from .js_backfill import Host, loop_lines
 from .jsrender import JsStyle, prettier_config, quote, style_for
 from .render import File, MigrationPlan
 
@@ -124,8 +128,10 @@ def render(
     name = class_name(plan.name)
     up = render_sql(plan.operations, plan.before, plan.dialect)
     down = render_sql(plan.reverse.operations, plan.after, plan.dialect) if plan.reverse.ok else []
-    own = not all(s.transactional for s in (*up, *down))
-    writer = _Writer(layout)
+    writer = _Writer(layout, plan.dialect)
+    writer.loops = writer.backfills(plan.operations, plan.before)
+    down_loops = writer.backfills(plan.reverse.operations, plan.after) if plan.reverse.ok else {}
+    own = not all(s.transactional for s in (*up, *down)) or bool(writer.loops or down_loops)
     fields = [f"name = {layout.name_quote}{name}{layout.name_quote}{layout.end}"]
     if own:
         why = _why_outside(up + down)
@@ -136,6 +142,7 @@ def render(
         )
         fields.append(f"transaction = false{layout.end}")
     up_body = writer.body(plan.operations, up, own)
+    writer.loops = down_loops
     if plan.reverse.ok:
         down_body = _loss_note(plan.reverse.data_loss) + writer.body(
             plan.reverse.operations, down, own
@@ -147,7 +154,9 @@ def render(
 
 
 def _why_outside(statements: Sequence[Statement]) -> str:
-    first = next(s for s in statements if not s.transactional)
+    first = next((s for s in statements if not s.transactional), None)
+    if first is None:
+        return "A batched backfill commits each batch by itself"
     words = " ".join(first.sql.split()[:4])
     return f"`{words} ...` cannot run inside a transaction"
 
@@ -256,8 +265,43 @@ _OP_LINES: dict[type[o.Operation], Callable[[o.Operation], list[str]]] = {
 class _Writer:
     """Turns statements into the lines of `up` or `down` (relative to the method's indent)."""
 
-    def __init__(self, layout: Layout) -> None:
+    def __init__(self, layout: Layout, dialect: str = "postgresql") -> None:
         self.layout = layout
+        self.dialect = get_dialect(dialect)
+        #: Lines that replace an operation's statements, by its index (batched backfills).
+        self.loops: dict[int, list[str]] = {}
+
+    def backfills(self, operations: Sequence[o.Operation], before: Schema) -> dict[int, list[str]]:
+        """The loop of each batched backfill (tools/backfill.py), by operation index."""
+        out: dict[int, list[str]] = {}
+        state = before
+        for index, op in enumerate(operations):
+            after = op.apply(state)
+            if isinstance(op, o.Backfill) and op.batch_size:
+                marks: backfill.Marks = "numeric" if self.dialect.name == "postgresql" else "qmark"
+                b = backfill.batch_sql(
+                    self.dialect, op, after, op.batch_size, marks, throttle_ms=op.throttle_ms or 0
+                )
+                out[index] = loop_lines(b, self._host())
+            state = after
+        return out
+
+    def _host(self) -> Host:
+        """How the loop sends SQL: queryRunner.query with the driver's own placeholders."""
+        layout = self.layout
+
+        def run(sql: str, params: str | None) -> str:
+            return f"queryRunner.query({sql}, {params})" if params else f"queryRunner.query({sql})"
+
+        return Host(
+            run=run,
+            first=lambda call: f"(await {call})[0]",
+            quote=lambda text: quote(text, _style(layout)),
+            indent=layout.indent,
+            end=layout.stmt_end,
+            width=(layout.width or 10**6) - 2 * len(layout.indent),
+            typescript=layout.typescript,
+        )
 
     def body(
         self, operations: Sequence[o.Operation], statements: Sequence[Statement], own: bool
@@ -267,6 +311,10 @@ class _Writer:
         for s in statements:
             by_op.setdefault(s.op_index, []).append(s)
         ordered: list[Statement] = []
+        if self.loops:  # op by op: a loop stands alone, each op's statements in their own
+            for index in range(len(operations)):
+                lines += self.loops.get(index) or self._own_transactions(by_op.get(index, []))
+            return lines or _comment("Nothing to do.")
         for index, op in enumerate(operations):
             lines_for_op = _OP_LINES.get(type(op), _no_lines)(op)
             if lines_for_op and not by_op.get(index):

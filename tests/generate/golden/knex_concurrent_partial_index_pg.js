@@ -7,7 +7,7 @@
 exports.up = async function (knex) {
   // Knex has no builder for CREATE INDEX CONCURRENTLY
   await knex.raw(
-    'CREATE INDEX CONCURRENTLY ix_products_warehouse_id ON products (warehouse_id) WHERE discontinued = false',
+    'CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_products_warehouse_id ON products (warehouse_id) WHERE discontinued = false',
   );
 };
 
@@ -17,7 +17,7 @@ exports.up = async function (knex) {
  */
 exports.down = async function (knex) {
   // Knex has no builder for DROP INDEX CONCURRENTLY
-  await knex.raw('DROP INDEX CONCURRENTLY ix_products_warehouse_id');
+  await knex.raw('DROP INDEX CONCURRENTLY IF EXISTS ix_products_warehouse_id');
 };
 
 // a step cannot run inside a transaction, so Knex must not open one

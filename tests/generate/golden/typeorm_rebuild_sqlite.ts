@@ -27,10 +27,10 @@ export class AddCheckCkDealsAmountCents1767323045000 implements MigrationInterfa
             await queryRunner.query(`INSERT INTO _migwright_new_deals (id, title, amount_cents, company_id) SELECT id, title, amount_cents, company_id FROM deals`);
             await queryRunner.query(`DROP TABLE deals`);
             await queryRunner.query(`ALTER TABLE _migwright_new_deals RENAME TO deals`);
-            // returns one row per broken reference: any row means roll back
-            if ((await queryRunner.query(`PRAGMA foreign_key_check`)).length) {
-                throw new Error('the table rebuild broke foreign keys (PRAGMA foreign_key_check)');
-            }
+            // PRAGMA foreign_key_check, failing on any row: a broken reference rolls back
+            await queryRunner.query(`CREATE TEMP TABLE _migwright_fk_check_deals (broken INTEGER CONSTRAINT "the rebuild of deals leaves rows whose foreign keys point nowhere: see PRAGMA foreign_key_check" CHECK (broken = 0))`);
+            await queryRunner.query(`INSERT INTO _migwright_fk_check_deals SELECT count(*) FROM pragma_foreign_key_check`);
+            await queryRunner.query(`DROP TABLE temp._migwright_fk_check_deals`);
             await queryRunner.commitTransaction();
         } catch (error) {
             await queryRunner.rollbackTransaction();
@@ -57,10 +57,10 @@ export class AddCheckCkDealsAmountCents1767323045000 implements MigrationInterfa
             await queryRunner.query(`INSERT INTO _migwright_new_deals (id, title, amount_cents, company_id) SELECT id, title, amount_cents, company_id FROM deals`);
             await queryRunner.query(`DROP TABLE deals`);
             await queryRunner.query(`ALTER TABLE _migwright_new_deals RENAME TO deals`);
-            // returns one row per broken reference: any row means roll back
-            if ((await queryRunner.query(`PRAGMA foreign_key_check`)).length) {
-                throw new Error('the table rebuild broke foreign keys (PRAGMA foreign_key_check)');
-            }
+            // PRAGMA foreign_key_check, failing on any row: a broken reference rolls back
+            await queryRunner.query(`CREATE TEMP TABLE _migwright_fk_check_deals (broken INTEGER CONSTRAINT "the rebuild of deals leaves rows whose foreign keys point nowhere: see PRAGMA foreign_key_check" CHECK (broken = 0))`);
+            await queryRunner.query(`INSERT INTO _migwright_fk_check_deals SELECT count(*) FROM pragma_foreign_key_check`);
+            await queryRunner.query(`DROP TABLE temp._migwright_fk_check_deals`);
             await queryRunner.commitTransaction();
         } catch (error) {
             await queryRunner.rollbackTransaction();

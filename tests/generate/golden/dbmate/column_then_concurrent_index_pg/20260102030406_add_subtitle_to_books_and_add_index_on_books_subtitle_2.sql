@@ -3,8 +3,8 @@
 -- INDEX CONCURRENTLY / ALTER TYPE ... ADD VALUE refuse that.
 -- migrate:up transaction:false
 -- runs outside a transaction
-CREATE INDEX CONCURRENTLY ix_books_subtitle ON books (subtitle);
+CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_books_subtitle ON books (subtitle);
 
 -- migrate:down transaction:false
 -- runs outside a transaction
-DROP INDEX CONCURRENTLY ix_books_subtitle;
+DROP INDEX CONCURRENTLY IF EXISTS ix_books_subtitle;

@@ -1,2 +1,2 @@
 -- runs outside a transaction
-CREATE INDEX CONCURRENTLY ix_books_isbn_title ON books (isbn, title);
+CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_books_isbn_title ON books (isbn, title);

@@ -1,2 +1,2 @@
 -- runs outside a transaction
-DROP INDEX CONCURRENTLY ix_books_subtitle;
+DROP INDEX CONCURRENTLY IF EXISTS ix_books_subtitle;
