@@ -101,9 +101,10 @@ def plan_request(
     ctx.request = request
     operations, description = _phased(ctx, request, dialect)
     if ctx.options.safe:  # weaker locks, lock_timeout with retries, re-runnable steps
-        from ..tools.zero_downtime import safe_operations
+        from ..tools.zero_downtime import policy_for, safe_operations
 
-        operations = tuple(safe_operations(operations, ctx.before, dialect))
+        policy = policy_for(ctx.analysis.framework.name)
+        operations = tuple(safe_operations(operations, ctx.before, dialect, retry=policy))
     operations = _batched(ctx, operations)
     now = ctx.options.now or datetime.now(UTC)
     name = ctx.analysis.next_name(description, now)

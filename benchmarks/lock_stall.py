@@ -21,7 +21,7 @@ contract migration, as two deploys would run them). Backfills in migwright's pla
 batched DO block of `tools/backfill.py` (a COMMIT per batch, batch size from the table's size),
 what a non-transactional SQL step runs; `sql.render` alone writes one UPDATE for a SQL file.
 
-Run by hand (about 5-10 minutes at 1M rows):
+Run by hand (about 2 minutes at 1M rows on the 2-core project machine):
 
     .venv/bin/python benchmarks/lock_stall.py [--rows 1000000] [--out table.md]
 """
@@ -164,7 +164,7 @@ def naive(case: Case, before: Schema) -> Rendering:
     return Rendering([script(render(list(case.ops), before, "postgresql"), "postgresql")])
 
 
-def safe(case: Case, before: Schema, rows: int) -> Rendering:
+def safe(case: Case, before: Schema, rows: int, throttle_ms: int = 0) -> Rendering:
     """migwright's default rendering (expand then contract for a type change)."""
     from migwright.tools.zero_downtime import safe_operations
 
@@ -173,7 +173,7 @@ def safe(case: Case, before: Schema, rows: int) -> Rendering:
     if not case.expand_contract:
         ops = safe_operations(list(case.ops), before, "postgresql", sizes=sizes)
         _note_unchanged(case.ops, ops, notes)
-        return Rendering([_script(ops, before, rows, notes)], notes)
+        return Rendering([_script(ops, before, rows, notes, throttle_ms)], notes)
     from migwright.tools.expand_contract import contract, expand
 
     expanded = expand(list(case.ops), before, "postgresql")
@@ -186,7 +186,11 @@ def safe(case: Case, before: Schema, rows: int) -> Rendering:
         contract(list(case.ops), middle, "postgresql"), middle, "postgresql", sizes=sizes
     )
     return Rendering(
-        [_script(first, before, rows, notes), _script(second, middle, rows, notes)], notes
+        [
+            _script(first, before, rows, notes, throttle_ms),
+            _script(second, middle, rows, notes, throttle_ms),
+        ],
+        notes,
     )
 
 
@@ -197,7 +201,9 @@ def _note_unchanged(
         notes.append("safe_operations left this operation as it was (not rewritten yet)")
 
 
-def _script(ops: Sequence[o.Operation], before: Schema, rows: int, notes: list[str]) -> str:
+def _script(
+    ops: Sequence[o.Operation], before: Schema, rows: int, notes: list[str], throttle_ms: int = 0
+) -> str:
     """`sql.render` + `sql.script`, with each Backfill as the batched DO block (see module doc)."""
     d = get_dialect("postgresql")
     statements: list[Statement] = []
@@ -206,9 +212,10 @@ def _script(ops: Sequence[o.Operation], before: Schema, rows: int, notes: list[s
     for index, op in enumerate(ops):
         after = op.apply(state)
         if isinstance(op, o.Backfill):
-            block = backfill.pg_do_block(d, op, after, size)
+            block = backfill.pg_do_block(d, op, after, size, throttle_ms)
             statements.append(Statement(block, transactional=False, op_index=index))
-            notes.append(f"backfill of {op.table}.{op.column} in batches of {size}")
+            pause = f", {throttle_ms} ms pause between batches" if throttle_ms else ""
+            notes.append(f"backfill of {op.table}.{op.column} in batches of {size}{pause}")
         else:
             statements += render([op], state, d)
         state = after
@@ -349,6 +356,8 @@ class Result:
     modes: str
     writes: int
     notes: list[str]
+    p99_ms: float = 0.0
+    slow_writes: int = 0
 
 
 def run_variant(case: Case, variant: str, rendering: Rendering, dsn: str, load: Load) -> Result:
@@ -377,7 +386,9 @@ def run_variant(case: Case, variant: str, rendering: Rendering, dsn: str, load: 
     time.sleep(1.0)
     txns = load.finish()
     window = [(s, e) for s, e in txns if e >= began_epoch and s <= ended_epoch]
-    max_latency = max((e - s for s, e in window), default=0.0) * 1000
+    latencies = sorted((e - s) * 1000 for s, e in window)
+    max_latency = latencies[-1] if latencies else 0.0
+    p99 = latencies[int(0.99 * (len(latencies) - 1))] if latencies else 0.0
     return Result(
         case.name,
         variant,
@@ -389,6 +400,8 @@ def run_variant(case: Case, variant: str, rendering: Rendering, dsn: str, load: 
         ", ".join(sorted(samples.modes)) or "-",
         len(window),
         rendering.notes,
+        p99,
+        sum(lat > STALL_MS for lat in latencies),
     )
 
 
@@ -445,7 +458,10 @@ def report(results: list[Result], rows: int, rate: float, cap: float, baseline_m
         "dropped afterwards) runs each migration twice under the same write load: naive (a "
         "plain ALTER, what an ORM's autogenerate emits) and as migwright renders it by "
         "default. Lock hold time is sampled every 10 ms from pg_locks (a lock held for less "
-        "shows as 0.00 s).",
+        "shows as 0.00 s). Stalled time counts any write over 50 ms while the migration "
+        "runs: a naive rewrite's stall is one block in which every write waits, while a long "
+        "batched backfill on a CPU-bound server collects it from scattered slow writes (the "
+        "notes give their count and the p99).",
         "",
         f"PostgreSQL, `orders` with {rows:,} rows (and `users`, {USERS:,} rows), "
         f"pgbench open loop at {rate:.0f} tx/s ({CLIENTS} clients; capacity measured "
@@ -478,7 +494,8 @@ def report(results: list[Result], rows: int, rate: float, cap: float, baseline_m
         queued = f", queued for a lock {r.queued_s:.2f} s" if r.queued_s >= 0.01 else ""
         notes = f"; {'; '.join(r.notes)}" if r.notes else ""
         lines.append(
-            f"- {r.case}, {r.variant}: {r.modes}{queued}; {r.writes:,} writes overlapped it{notes}"
+            f"- {r.case}, {r.variant}: {r.modes}{queued}; {r.writes:,} writes overlapped it, "
+            f"{r.slow_writes:,} of them over {STALL_MS:.0f} ms, p99 {r.p99_ms:,.0f} ms{notes}"
         )
     return "\n".join(lines) + "\n"
 
@@ -486,7 +503,13 @@ def report(results: list[Result], rows: int, rate: float, cap: float, baseline_m
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--case", action="append", help="only these cases (by first word)")
+    parser.add_argument("--case", action="append", help="only cases whose name contains this")
+    parser.add_argument(
+        "--throttle-ms",
+        type=int,
+        default=0,
+        help="pause between backfill batches (Backfill.throttle_ms; migwright's default is 0)",
+    )
     parser.add_argument("--out", type=Path, default=Path("/work/readme_parts/lock_stall.md"))
     args = parser.parse_args(argv)
     reason = server_reachable("postgresql")
@@ -508,11 +531,13 @@ def main(argv: list[str] | None = None) -> int:
         base = load.finish()
         baseline_ms = max((e - s for s, e in base), default=0.0) * 1000
         results: list[Result] = []
-        chosen = [c for c in CASES if not args.case or c.name.split()[0] in args.case]
+        chosen = [c for c in CASES if not args.case or any(w in c.name for w in args.case)]
         for case in chosen:
             before = introspect(engine)
             for variant, make in (("naive", naive), ("migwright", None)):
-                rendering = make(case, before) if make else safe(case, before, args.rows)
+                rendering = (
+                    make(case, before) if make else safe(case, before, args.rows, args.throttle_ms)
+                )
                 result = run_variant(case, variant, rendering, dsn, load)
                 say(
                     f"{case.name:32} {variant:9} {result.seconds:6.1f} s  max "

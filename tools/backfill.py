@@ -21,9 +21,10 @@ typeorm_render, rails_render), around the four statements this module renders:
     tail   - UPDATE the pending rows from :lo on (the last range)
 
 The range is counted in keys, not in pending rows: the bound query then needs no row of the
-table (an index-only scan on PostgreSQL after VACUUM), which keeps a 20 ms batch within 80-90%
-of one UPDATE's rows per second (benchmarks/backfill_bench.py). A selective `where` makes
-ranges with few rows to change; they are cheap, since the UPDATE finds them by the key.
+table (an index-only scan on PostgreSQL after VACUUM). benchmarks/backfill_bench.py measured
+batches of about 20 ms at 0.91 of one UPDATE's rows per second (the client loop; 0.64-0.99
+for the DO block) on a quiet machine, 0.53-0.63 under load. A selective `where` makes ranges
+with few rows to change; they are cheap, since the UPDATE finds them by the key.
 
 Placeholders are written in the host's style (`named` :lo_0 for SQLAlchemy, `format` %s for
 Django's cursor, `qmark` ? for Knex and the SQLite/MySQL drivers, `numeric` $1 for
@@ -70,9 +71,9 @@ def batch_size_for(rows: int | None, requested: int | None = None) -> int | None
     An explicit size wins. Unknown size: None (the renderer writes one UPDATE, and lint's
     large-table rule speaks up once sizes are known). Below SMALL_TABLE_ROWS: None. Above, about
     a thousandth of the table, between DEFAULT_BATCH_SIZE and MAX_BATCH_SIZE: a 1M-row table
-    gets batches of 1000 (about 10-20 ms each on PostgreSQL, measured by
-    benchmarks/backfill_bench.py), a 100M-row one batches of 10000 and 10000 commits instead of
-    100000.
+    gets batches of 1000 (3-12 ms each on PostgreSQL in benchmarks/backfill_bench.py, well
+    under the 20 ms that keeps other writers unblocked), a 100M-row one batches of 10000 and
+    10000 commits instead of 100000.
     """
     if requested is not None:
         if requested < 1:
@@ -339,7 +340,9 @@ def batched(
     """The operations with each backfill's batch size and throttle decided.
 
     A size the request gave (`batch 500`) wins, then `batch_size` (`--batch-size`), then one
-    from the table's row count (`batch_size_for`). A throttle asks for batches, so it implies
+    from the table's row count (`batch_size_for`); a table that exists before the migration but
+    whose size is unknown (no --db) gets DEFAULT_BATCH_SIZE, a table the plan creates is empty
+    and gets one UPDATE. A throttle asks for batches, so it implies
     DEFAULT_BATCH_SIZE when nothing else gave a size. An explicit size on a table without a
     primary key is an error (nothing to walk); a size that only came from the row count falls
     back to one UPDATE there.
@@ -356,7 +359,14 @@ def batched(
             explicit = op.batch_size or batch_size
             if explicit is None and throttle_ms:
                 explicit = DEFAULT_BATCH_SIZE
-            size = batch_size_for((rows or {}).get(op.table), explicit)
+            known = (rows or {}).get(op.table)
+            if explicit is None and known is None and before.has_table(op.table):
+                # an existing table of unknown size may be large: batches cost little on a
+                # small one, one UPDATE over a large one holds every row lock till the end
+                explicit_size = DEFAULT_BATCH_SIZE if state.table(op.table).primary_key else None
+                size = batch_size_for(None, explicit_size) if explicit_size else None
+            else:
+                size = batch_size_for(known, explicit)
             if size is not None:
                 if explicit is None and not state.table(op.table).primary_key:
                     size = None  # documented fallback: one UPDATE when nobody asked for batches

@@ -106,6 +106,9 @@ def _data_safety(plan: MigrationPlan) -> list[str]:
         for b in backfills:
             where = f" where {b.where}" if b.where else ""
             batch = f", in batches of {b.batch_size}" if b.batch_size else ""
+            if b.batch_size:  # tools/backfill.py: one commit per batch, pending rows only
+                pause = f", {b.throttle_ms} ms apart" if b.throttle_ms else ""
+                batch += f"{pause}, one commit each (after a failure, run it again to finish)"
             out.append(f"- `{b.table}.{b.column} = {b.expression}`{where}{batch}")
     out.append("")
     if not plan.transactional:

@@ -30,6 +30,7 @@ import re
 import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 from . import ops as o
 from .dialects import get as get_dialect
@@ -338,6 +339,25 @@ def _need_columns(table: Table, names: Iterable[str], hint: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class RefillOnDown(o.NoOp):
+    """Nothing on the up; on the down, the old column (added back empty) is filled from the new
+    one. The contract's up must not touch the old column at all: a re-run after a crash that
+    came once the old column was dropped would find nothing to update and fail."""
+
+    table: str = ""
+    column: str = ""
+    expression: str = ""
+    kind: ClassVar[str] = "refill_on_down"
+
+    def reverse(self, before: Schema) -> o.Operation:
+        return o.Backfill(self.table, self.column, self.expression)
+
+    def describe(self) -> str:
+        target = f"{self.table}.{self.column}"
+        return f"  nothing on the up; the down refills {target} = {self.expression}"
+
+
 def _contract_ops(split: Split, before: Schema, dialect: str) -> list[o.Operation]:
     sync = split.sync
     if isinstance(sync, TableAlias):
@@ -356,16 +376,8 @@ def _contract_ops(split: Split, before: Schema, dialect: str) -> list[o.Operatio
             )
         )
     to_old = sync.new if not sync.retyped else f"CAST({sync.new} AS {sync.old_type})"
-    # the up rewrites nothing where the triggers did their work; the down refills the old column
-    steps.append(
-        o.Backfill(
-            sync.table,
-            sync.old,
-            sync.old,
-            where=f"{sync.old} IS DISTINCT FROM {to_old}",
-            reverse_expression=to_old,
-        )
-    )
+    # the triggers kept the old column right, so the up does nothing; the down refills it
+    steps.append(RefillOnDown(table=sync.table, column=sync.old, expression=to_old))
     steps += [
         o.DropIndex(sync.table, i.name)
         for i in table.indexes

@@ -137,7 +137,9 @@ def _with_prefix(using: str, column: str, ref: str) -> str:
 def _pg_create(s: ColumnSync, d: Dialect, schema: Schema) -> str:
     o, n, fn = d.quote(s.old), d.quote(s.new), s.base
     to_new, to_old = s.to_new_sql("NEW", d, schema), s.to_old_sql("NEW", d, schema)
-    return f"""CREATE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $mw$
+    # OR REPLACE and DROP ... IF EXISTS: a re-run after a crash between this step's commit
+    # and the runner's bookkeeping must not fail on what the first run made
+    return f"""CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $mw$
 BEGIN
   IF TG_OP = 'INSERT' THEN
     IF NEW.{n} IS NULL THEN
@@ -153,6 +155,7 @@ BEGIN
   RETURN NEW;
 END
 $mw$;
+DROP TRIGGER IF EXISTS {fn} ON {d.quote(s.table)};
 CREATE TRIGGER {fn} BEFORE INSERT OR UPDATE ON {d.quote(s.table)}
   FOR EACH ROW EXECUTE FUNCTION {fn}()"""
 
@@ -163,7 +166,8 @@ def _mysql_create(s: ColumnSync, d: Dialect, schema: Schema) -> str:
     o, n, t = d.quote(s.old), d.quote(s.new), d.quote(s.table)
     to_new, to_old = s.to_new_sql("NEW", d, schema), s.to_old_sql("NEW", d, schema)
     insert, update = s.object_names("mysql")
-    return (
+    return (  # MySQL commits each DDL statement: a re-run after a crash drops what was made
+        f"DROP TRIGGER IF EXISTS {insert};\nDROP TRIGGER IF EXISTS {update};\n"
         f"CREATE TRIGGER {insert} BEFORE INSERT ON {t} FOR EACH ROW SET\n"
         f"  NEW.{o} = IF(NEW.{n} IS NULL OR NEW.{n} <=> {to_new}, NEW.{o}, {to_old}),\n"
         f"  NEW.{n} = IF(NEW.{n} IS NULL, {to_new}, NEW.{n});\n"

@@ -36,6 +36,14 @@ class LockRetry:
     timeout_ms: int = 2000
     attempts: int = 5
     backoff_ms: int = 200
+    #: The framework writes its own DDL calls (Alembic, Django, Knex, ...): a statement that
+    #: must take ACCESS EXCLUSIVE stays the framework's native call, under a session
+    #: `lock_timeout` (`LockTimeout`) instead of a retry block of raw SQL; the migration is one
+    #: transaction there, so a timed-out try rolls back whole and is simply run again.
+    native: bool = False
+    #: The runner can run a statement outside a transaction (Drizzle's migrator cannot: it
+    #: wraps every file in one, and PostgreSQL refuses CREATE INDEX CONCURRENTLY inside it).
+    concurrent: bool = True
 
     def __post_init__(self) -> None:
         if self.timeout_ms <= 0 or self.attempts <= 0 or self.backoff_ms < 0:
@@ -172,3 +180,25 @@ class Guarded(RawSQL):
         """What the effects do, as the plain operations say it: plans, chat and documents list
         the change the person asked for; how it runs (`note`) is the SQL's comment."""
         return "; ".join(e.describe().strip() for e in self.effects) or "~ run sql"
+
+
+@dataclass(frozen=True)
+class LockTimeout(RawSQL):
+    """`SET lock_timeout` for the rest of the migration (native mode, see LockRetry.native):
+    the first operation of a plan sets it, the last resets it, and the down does the same."""
+
+    kind: ClassVar[str] = "lock_timeout"
+
+    def reverse(self, before: Schema) -> Operation | Irreversible:
+        if self.reverse_sql is None:
+            return Irreversible("lock_timeout without its reset")
+        return LockTimeout(self.reverse_sql, self.sql)
+
+    def describe(self) -> str:
+        return f"~ {self.sql}"
+
+
+def lock_timeout_pair(retry: LockRetry) -> tuple[LockTimeout, LockTimeout]:
+    """The opening and closing statements of a native-mode plan (see LockTimeout)."""
+    set_sql = f"SET lock_timeout = '{retry.timeout_ms}ms'"
+    return LockTimeout(set_sql, "RESET lock_timeout"), LockTimeout("RESET lock_timeout", set_sql)

@@ -40,7 +40,15 @@ from . import ops as o
 from .dialects import Dialect, get
 from .dialects.postgres_safe import guarded_body, retry_block
 from .errors import IrreversibleError
-from .ops_safe import DropInvalidIndex, Guarded, LockRetry, PrepareUniqueIndex, ValidateConstraint
+from .ops_safe import (
+    DropInvalidIndex,
+    Guarded,
+    LockRetry,
+    LockTimeout,
+    PrepareUniqueIndex,
+    ValidateConstraint,
+    lock_timeout_pair,
+)
 from .schema import CheckConstraint, Schema
 
 __all__ = ["LockRetry", "safe_operations"]
@@ -88,19 +96,58 @@ def safe_operations(
     retry = retry or LockRetry()
     out: list[o.Operation] = []
     state = before
-    for op in ops:
+    exclusive = False
+    pending = list(ops)
+    while pending:
+        op = pending.pop(0)
         table = op.tables[0] if op.tables else None
         live = table is not None and before.has_table(table) and (sizes or {}).get(table) != 0
-        produced = rewrite(op, state, d, retry) if live else [op]
+        if live and pending and _replaces_column(op, pending[0]) and not retry.native:
+            # one block, one guard: re-run after the rename, "old column exists" is true again
+            # and a separate drop would take the renamed column with it
+            produced: list[o.Operation] = [guarded([op, pending.pop(0)], state, d, retry)]
+        else:
+            produced = rewrite(op, state, d, retry) if live else [op]
+        exclusive = exclusive or (live and produced == [op] and _needs_exclusive(op))
         for item in produced:
             state = item.apply(state)
         out += produced
+    if retry.native and exclusive and d.name == "postgresql":
+        opening, closing = lock_timeout_pair(retry)
+        out = [opening, *out, closing]
     return out
+
+
+def policy_for(framework: str | None) -> LockRetry:
+    """The lock policy for a framework's migrations (see LockRetry.native and .concurrent)."""
+    return LockRetry(native=framework in NATIVE_DDL, concurrent=framework not in NO_CONCURRENT)
+
+
+#: Frameworks whose migrations are calls of their own DDL API, not SQL text.
+NATIVE_DDL = frozenset({"alembic", "django", "knex", "sequelize", "typeorm", "rails"})
+#: Frameworks whose runner wraps each migration in one transaction, no way out.
+NO_CONCURRENT = frozenset({"drizzle"})
+
+
+def _replaces_column(op: o.Operation, following: o.Operation) -> bool:
+    """DROP COLUMN x then RENAME COLUMN y TO x (a contract migration's type change)."""
+    return (
+        isinstance(op, o.DropColumn)
+        and isinstance(following, o.RenameColumn)
+        and following.table == op.table
+        and following.new == op.column
+    )
+
+
+def _needs_exclusive(op: o.Operation) -> bool:
+    return _PG.get(type(op)) is _pg_lock_retry or isinstance(op, o.AddColumn | o.AlterColumn)
 
 
 def _rewritten(op: o.Operation) -> bool:
     """An operation only this rewrite produces: the plan has been through it."""
-    if isinstance(op, Guarded | ValidateConstraint | DropInvalidIndex | PrepareUniqueIndex):
+    if isinstance(
+        op, Guarded | ValidateConstraint | DropInvalidIndex | PrepareUniqueIndex | LockTimeout
+    ):
         return True
     return bool(getattr(op, "not_valid", False) or getattr(op, "using_index", False))
 
@@ -145,7 +192,10 @@ def _pg_lock_retry(
 ) -> list[o.Operation]:
     """ACCESS EXCLUSIVE on an existing table (ADD/DROP/ALTER/RENAME COLUMN, DROP/RENAME TABLE,
     DROP CONSTRAINT): it cannot be avoided, so it is asked for with lock_timeout and retried,
-    never queued behind a long transaction with every later query queued behind it."""
+    never queued behind a long transaction with every later query queued behind it. Native
+    mode keeps the framework's own call, under the plan's `SET lock_timeout`."""
+    if retry.native:
+        return [op]
     return [guarded([op], state, d, retry)]
 
 
@@ -153,7 +203,10 @@ def _pg_create_index(
     op: o.CreateIndex, state: Schema, d: Dialect, retry: LockRetry
 ) -> list[o.Operation]:
     """CREATE INDEX holds a SHARE lock (no writes) for the whole build; CONCURRENTLY takes
-    SHARE UPDATE EXCLUSIVE, which lets writes through."""
+    SHARE UPDATE EXCLUSIVE, which lets writes through. A runner that cannot leave its
+    transaction (Drizzle) keeps the plain build, and the lint says what it blocks."""
+    if not retry.concurrent:
+        return [op]
     return [
         DropInvalidIndex(op.table, op.index.name, retry),
         replace(op, concurrently=True),
@@ -165,6 +218,8 @@ def _pg_drop_index(
 ) -> list[o.Operation]:
     """DROP INDEX takes ACCESS EXCLUSIVE on the table; CONCURRENTLY waits for the queries
     using the index instead of blocking everything."""
+    if not retry.concurrent:
+        return _pg_lock_retry(op, state, d, retry)
     return [replace(op, concurrently=True)]
 
 
@@ -197,7 +252,7 @@ def _pg_add_unique(
     """ADD UNIQUE builds its index under a SHARE lock (no writes); the index is built
     CONCURRENTLY first and the constraint adopts it (`USING INDEX`) in an instant."""
     name = op.unique.name or _name(op.table, op.unique.columns, "key")
-    if len(name) > _MAX_NAME:
+    if len(name) > _MAX_NAME or not retry.concurrent:
         return _pg_lock_retry(op, state, d, retry)
     unique = replace(op.unique, name=name)
     adopt = o.AddUnique(op.table, unique, using_index=True)
@@ -336,6 +391,8 @@ def _mysql(op: o.Operation, state: Schema, d: Dialect, retry: LockRetry) -> list
     server that cannot refuses (error 1845/1846) instead of copying the table in silence."""
     from .dialects.mysql_online import MEANING, algorithm_for, with_clause
 
+    if retry.native:  # the framework's own call; the validator reports the algorithm used
+        return [op]
     clause = algorithm_for(op, state, d)
     if clause is None:
         return [op]

@@ -175,3 +175,24 @@ def test_reading_the_column_it_writes_is_not_resumable() -> None:
     b = backfill.batch_sql(get_dialect("postgresql"), op, schema, 10, "numeric")
     assert not b.resumable and "n + 1 no" in b.describe()
     assert "$1" in b.bound and "$2" in b.update  # numbered marks: lo, then next
+
+
+@pytest.mark.parametrize("dialect", dialect_params("sqlite", "postgresql"))
+def test_row_counts_from_the_database_decide_the_size(
+    scratch: ScratchDatabase, dialect: str
+) -> None:
+    """`--db` without `--batch-size`: the catalog's row count (after ANALYZE) picks batches."""
+    engine = scratch.engine()
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE big (id integer PRIMARY KEY, label varchar(20))"))
+        conn.execute(text("CREATE TABLE small (id integer PRIMARY KEY, label varchar(20))"))
+        conn.execute(text("INSERT INTO big (id) VALUES (:id)"), [{"id": i} for i in range(20_000)])
+        conn.execute(text("INSERT INTO small (id) VALUES (1)"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE"))
+    rows = backfill.row_counts(scratch.url)
+    assert rows["big"] == 20_000 and rows["small"] == 1
+    ops = [o.Backfill("big", "label", "'x'"), o.Backfill("small", "label", "'x'")]
+    big, small = backfill.batched(ops, introspect(engine), rows=rows)
+    assert isinstance(big, o.Backfill) and big.batch_size == 1000
+    assert isinstance(small, o.Backfill) and small.batch_size is None

@@ -1,11 +1,13 @@
-"""The shipped pre-commit hook, run by the real pre-commit (`pre-commit try-repo`).
+"""The shipped pre-commit hook, run by the real pre-commit.
 
 The working tree (tracked and new files, without tests/evals/benchmarks/docs) is copied into a
 temporary git repository and committed there, as a user's `rev:` would pin it; a second
-temporary repository plays the user's project with migrations in `db/migrations/`. pre-commit
-builds the hook's Python environment from the clone (pip, from PyPI or its cache: about 15 s
-the first time) and runs `migwright lint` on the files it selects. Also checks the
-`.pre-commit-hooks.yaml` fields pre-commit users rely on.
+temporary repository plays the user's project with migrations in `db/migrations/` and a
+`.pre-commit-config.yaml` that points at the clone's commit, the way users configure the hook.
+`pre-commit run --files ...` builds the hook's Python environment from the clone once (pip, from
+PyPI or its cache: 15-30 s) and runs `migwright lint` on the files the hook's `files` pattern
+selects. (`pre-commit try-repo` does the same but rebuilds the environment on every call.) Also
+checks the `.pre-commit-hooks.yaml` fields pre-commit users rely on.
 """
 
 from __future__ import annotations
@@ -51,11 +53,11 @@ class Setup:
     project: Path
     home: Path
 
-    def try_repo(self, *files: str) -> subprocess.CompletedProcess[str]:
-        """`pre-commit try-repo <clone> migwright-lint --files ...` in the user's project."""
+    def run(self, *files: str) -> subprocess.CompletedProcess[str]:
+        """`pre-commit run migwright-lint --files ...` in the user's project."""
         env = {**os.environ, "PRE_COMMIT_HOME": str(self.home), "NO_COLOR": "1"}
         return subprocess.run(
-            [self.binary, "try-repo", str(self.hook_repo), "migwright-lint", "--files", *files],
+            [self.binary, "run", "migwright-lint", "--color", "never", "--files", *files],
             cwd=self.project,
             env=env,
             capture_output=True,
@@ -93,6 +95,11 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     shutil.copy(CORPUS / "good.sql", migrations / "0002_good.sql")
     (project / "reports").mkdir()
     shutil.copy(CORPUS / "bad.sql", project / "reports" / "adhoc.sql")
+    rev = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=hook_repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    config = {"repos": [{"repo": str(hook_repo), "rev": rev, "hooks": [{"id": "migwright-lint"}]}]}
+    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     _git(project.parent, "init", "-q", str(project))
     _git(project, "add", "-A")
     yield Setup(binary, hook_repo, project, base / "pre-commit-home")
@@ -108,7 +115,7 @@ def test_hook_definition_is_what_pre_commit_needs() -> None:
 
 
 def test_hook_fails_a_bad_migration_and_names_the_rule(setup: Setup) -> None:
-    result = setup.try_repo("db/migrations/0001_bad.sql", "db/migrations/0002_good.sql")
+    result = setup.run("db/migrations/0001_bad.sql", "db/migrations/0002_good.sql")
     out = result.stdout + result.stderr
     assert result.returncode == 1, out
     assert "migwright lint" in out and "Failed" in out
@@ -120,7 +127,7 @@ def test_hook_passes_a_good_migration_and_skips_sql_outside_migration_folders(
     setup: Setup,
 ) -> None:
     # reports/adhoc.sql is the same bad SQL: the run passes only because `files` leaves it out
-    result = setup.try_repo("db/migrations/0002_good.sql", "reports/adhoc.sql")
+    result = setup.run("db/migrations/0002_good.sql", "reports/adhoc.sql")
     out = result.stdout + result.stderr
     assert result.returncode == 0, out
     assert "Passed" in out

@@ -20,7 +20,7 @@ starts only once the killed backend has left `pg_stat_activity`.
 
 A failure is a bug in the safe rendering; it is recorded with the kill point, the statement
 that was running and the re-run's error in `CRASH_BUGS` (default
-/work/readme_parts/crash_bugs.md when that folder exists) and fails the case.
+$TMPDIR/migwright_crash_bugs.md) and fails the case.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import random
 import re
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -58,12 +59,7 @@ MIN_KILLS = 200
 BUDGET_S = 240.0
 PSQL = "/usr/bin/psql"
 BUGS_FILE = Path(
-    os.environ.get("CRASH_BUGS")
-    or (
-        "/work/readme_parts/crash_bugs.md"
-        if Path("/work/readme_parts").is_dir()
-        else "/tmp/migwright_crash_bugs.md"
-    )
+    os.environ.get("CRASH_BUGS") or Path(tempfile.gettempdir()) / "migwright_crash_bugs.md"
 )
 
 SETUP_SQL = f"""

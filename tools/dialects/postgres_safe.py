@@ -139,10 +139,25 @@ def guarded_body(d: Dialect, ops: Sequence[o.Operation], before: Schema) -> list
     """plpgsql statements for `ops` applied in order to `before`, each behind its guard."""
     body: list[str] = []
     state = before
-    for op in ops:
+    for i, op in enumerate(ops):
         after = op.apply(state)
         statements = [s.sql for s in d.render(op, state, after)]
         condition = guard(d, op)
+        renamed_over = None
+        if isinstance(op, o.DropColumn):
+            dropped = (op.table, op.column)
+            renamed_over = next(
+                (
+                    r
+                    for r in ops[i + 1 :]
+                    if isinstance(r, o.RenameColumn) and (r.table, r.new) == dropped
+                ),
+                None,
+            )
+        if condition is not None and renamed_over is not None:
+            # the column dropped here comes back under its name by a rename later in the
+            # block: it is only the old one while the column renamed over it still exists
+            condition += " AND " + column_exists(d, renamed_over.table, renamed_over.old)
         if condition is None:
             body += [f"{sql};" for sql in statements]
         elif statements:
