@@ -6,6 +6,7 @@ they never run SQL themselves. Each fills its StepResult: a one-line summary, ou
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -145,11 +146,19 @@ def _batched(ctx: Context, operations: Any) -> tuple[o.Operation, ...]:
     """Each backfill's batch size: the request's, --batch-size, or from the table's row count
     (read from --db's catalog); --throttle-ms between batches (tools/backfill.py)."""
     from ..tools.backfill import batched, row_counts
+    from ..tools.zero_downtime import NO_CONCURRENT
 
     assert ctx.before is not None
     opts = ctx.options
     rows = row_counts(opts.db) if opts.db else None
-    return batched(operations, ctx.before, opts.batch_size, opts.throttle_ms, rows)
+    out = batched(operations, ctx.before, opts.batch_size, opts.throttle_ms, rows)
+    if ctx.analysis is not None and ctx.analysis.framework.name in NO_CONCURRENT:
+        # its runner holds every file in one transaction: batches could not commit apart
+        out = tuple(
+            replace(op, batch_size=None, throttle_ms=None) if isinstance(op, o.Backfill) else op
+            for op in out
+        )
+    return out
 
 
 def _phased(ctx: Context, request: Any, dialect: str) -> tuple[tuple[o.Operation, ...], str]:

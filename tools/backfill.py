@@ -53,6 +53,11 @@ if TYPE_CHECKING:
 
 #: Batch size when nothing says otherwise (no --batch-size, no row count).
 DEFAULT_BATCH_SIZE = 1000
+#: The comment above a batched DO block in SQL files.
+BATCHES_NOTE = (
+    "batched backfill of {table}: batches of {size} rows by primary key, a COMMIT after each "
+    "(resumable: a re-run starts at the first pending row)"
+)
 #: Below this many rows a single UPDATE is over in well under a second: no batching.
 SMALL_TABLE_ROWS = 10_000
 #: A batch is never bigger than this, whatever the table's size.

@@ -409,10 +409,16 @@ def render_backfill(d: Dialect, op: o.Backfill, before: Schema, after: Schema) -
         sql += f" WHERE {d.expression(op.where, after)}"
     if not op.batch_size:
         return [stmt(sql)]
-    # A SQL file runs in one transaction: one UPDATE of the pending rows (safe to re-run).
-    # The frameworks that run code write the batched loop (tools/backfill.py) themselves.
+    # The frameworks that run code write the batched loop (tools/backfill.py) themselves; for
+    # SQL, PostgreSQL runs the batches in a DO block that commits after each (outside any
+    # transaction: the SQL-file renderers give it a step of its own). Elsewhere a SQL file
+    # runs in one transaction: one UPDATE of the pending rows (safe to re-run).
     from .. import backfill
 
+    if d.name == "postgresql":
+        note = backfill.BATCHES_NOTE.format(size=op.batch_size, table=op.table)
+        block = backfill.pg_do_block(d, op, after, op.batch_size, op.throttle_ms or 0)
+        return [stmt(block, transactional=False, note=note)]
     note = backfill.single_note(d, op, op.batch_size)
     return [stmt(backfill.single_update(d, op, after), note=note)]
 

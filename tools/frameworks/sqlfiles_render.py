@@ -25,7 +25,8 @@ from datetime import datetime, timedelta
 from itertools import groupby
 
 from .. import sql
-from ..dialects import Statement
+from ..dialects import Dialect, Statement
+from ..dialects import get as get_dialect
 from ..ops import Operation, ReversePlan, apply_all, reverse_all
 from ..repo import RepoFacts
 from ..schema import Schema
@@ -133,7 +134,10 @@ def split_units(plan: MigrationPlan) -> list[Unit]:
     state = plan.before
     start = state
     for op in plan.operations:
-        if op.transactional:
+        after = op.apply(state)
+        if op.transactional and all(
+            s.transactional for s in plan_dialect(plan).render(op, state, after)
+        ):
             pending.append(op)
         else:
             if pending:
@@ -142,10 +146,16 @@ def split_units(plan: MigrationPlan) -> list[Unit]:
                 start = state
             units.append(Unit((op,), state, plan.dialect))
             start = op.apply(state)
-        state = op.apply(state)
+        state = after
     if pending:
         units.append(Unit(tuple(pending), start, plan.dialect))
     return units
+
+
+def plan_dialect(plan: MigrationPlan) -> Dialect:
+    """The plan's dialect, for asking how one operation renders (a batched backfill is a
+    transactional operation whose PostgreSQL SQL must run outside a transaction)."""
+    return get_dialect(plan.dialect)
 
 
 def bump_version(version: str, steps: int) -> str:
