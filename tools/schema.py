@@ -454,6 +454,11 @@ def normalize_expression(text: str) -> str:
 
 
 def _fold(node: exp.Expr) -> exp.Expr:
+    if isinstance(node, exp.Between) and not isinstance(node.parent, exp.Not):
+        # PostgreSQL stores `x BETWEEN 1 AND 100` as `(x >= 1) AND (x <= 100)`
+        low = exp.GTE(this=node.this.copy(), expression=node.args["low"].copy())
+        high = exp.LTE(this=node.this.copy(), expression=node.args["high"].copy())
+        return exp.And(this=low, expression=high)
     odd_spelling = isinstance(node, exp.Identifier) and (
         node.quoted or node.name != node.name.lower()
     )

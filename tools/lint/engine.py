@@ -217,6 +217,7 @@ def lint_plan(
 ) -> LintResult:
     """Lint one of migwright's plans: its rendered SQL, and its down when it has one."""
     from ..errors import IrreversibleError
+    from ..ops import reverse_all
     from ..sql import render, reverse_statements
 
     ctx = replace(ctx or LintContext(), before=before)
@@ -225,7 +226,8 @@ def lint_plan(
     assign_plan_transactions(statements, ctx)
     plan = PlanInput(tuple(operations), before)
     run = Run(ctx, statements, plan=plan)
-    findings = run_rules(run, selected)
+    findings = [f for f in run_rules(run, selected) if not _own_guard(f, operations)]
+    findings += _seen_through_guards(operations, before, ctx, selected, findings)
     if include_down:
         try:
             rendered_down = reverse_statements(operations, before, ctx.dialect)
@@ -234,8 +236,102 @@ def lint_plan(
         if rendered_down:
             down = _plan_statements(rendered_down, ctx.family, "down")
             assign_plan_transactions(down, ctx)
-            findings += run_rules(_down_run(run, down), selected, statement_only=True)
+            reverses = reverse_all(operations, before).operations
+            findings += [
+                f
+                for f in run_rules(_down_run(run, down), selected, statement_only=True)
+                if not _own_guard(f, reverses)
+            ]
     return _result(findings, ctx, (), len(statements), selected)
+
+
+#: Rules about what a change means, not how it locks: they still apply when the zero-downtime
+#: rewrite put the statement inside a DO block the statement rules cannot read.
+DESIGN_RULES = frozenset(
+    {
+        "prefer-bigint-over-int",
+        "prefer-identity",
+        "prefer-text-field",
+        "prefer-timestamptz",
+        "ban-char-field",
+        "identifier-too-long",
+        "prefer-jsonb",
+        "renaming-column",
+        "renaming-table",
+        "ban-drop-column",
+        "ban-drop-table",
+        "adding-required-field",
+        "ban-type-change-on-constrained-column",
+    }
+)
+
+
+def _own_guard(finding: Finding, operations: Sequence[Operation]) -> bool:
+    """An opaque-raw-sql note on a DO block migwright wrote itself (the zero-downtime rewrite's
+    guards and retries): what it does is known, and the design rules look at its effects."""
+    from ..ops_safe import DropInvalidIndex, Guarded
+
+    index = finding.operation_index
+    if finding.rule != "opaque-raw-sql" or index is None or not 0 <= index < len(operations):
+        return False
+    return isinstance(operations[index], Guarded | DropInvalidIndex)
+
+
+def _seen_through_guards(
+    operations: Sequence[Operation],
+    before: Schema,
+    ctx: LintContext,
+    selected: Sequence[Rule],
+    found: Sequence[Finding],
+) -> list[Finding]:
+    """The design rules run on the modelled operations inside the rewrite's guarded SQL (its
+    `effects`), so a guarded `varchar(100)` column or rename is still named; lock rules are not
+    run there: the guard is the answer to them."""
+    from ..errors import MigwrightError
+    from ..ops import RawSQL
+    from ..ops_safe import Guarded
+    from ..sql import render
+
+    if not any(isinstance(op, Guarded) for op in operations):
+        return []
+    plain: list[Operation] = []
+    for op in operations:
+        if isinstance(op, Guarded):
+            plain += op.effects
+        elif not isinstance(op, RawSQL) and op.kind in OPERATION_KINDS_TO_LINT:
+            plain.append(op)
+    design = [r for r in selected if r.id in DESIGN_RULES]
+    try:
+        statements = _plan_statements(render(plain, before, ctx.dialect), ctx.family, "up")
+    except MigwrightError:  # a view for lint only: the plan itself rendered already
+        return []
+    assign_plan_transactions(statements, ctx)
+    run = Run(ctx, statements, plan=PlanInput(tuple(plain), before))
+    seen = {(f.rule, f.table) for f in found}
+    return [f for f in run_rules(run, design) if (f.rule, f.table) not in seen]
+
+
+#: Operations of a plan that are the request's own (not the rewrite's extra steps).
+OPERATION_KINDS_TO_LINT = frozenset(
+    {
+        "create_table",
+        "drop_table",
+        "rename_table",
+        "add_column",
+        "drop_column",
+        "alter_column",
+        "rename_column",
+        "create_index",
+        "drop_index",
+        "add_foreign_key",
+        "add_unique",
+        "add_check",
+        "drop_constraint",
+        "create_enum",
+        "add_enum_value",
+        "backfill",
+    }
+)
 
 
 # ---------------------------------------------------------------------------------------------
