@@ -10,12 +10,13 @@ implicit transaction). The splitter knows quotes, comments and PostgreSQL dollar
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 _DOLLAR = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
 _DELIMITER = re.compile(r"(?im)^\s*DELIMITER\s+(\S+)\s*$")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
-_BODY_OWNERS = {"TRIGGER", "FUNCTION", "PROCEDURE", "EVENT"}
+BODY_OWNERS = frozenset({"TRIGGER", "FUNCTION", "PROCEDURE", "EVENT"})
 
 
 @dataclass(frozen=True)
@@ -93,11 +94,19 @@ def split_sql(script: str) -> list[ScriptStatement]:
 
 
 def _body_depth(words: list[str], depth: int) -> int:
-    """Depth of BEGIN/CASE ... END inside a CREATE TRIGGER (or routine) being scanned; elsewhere
-    BEGIN is the transaction statement and the depth stays 0."""
-    if words[0] != "CREATE" or not _BODY_OWNERS.intersection(words[:6]):
+    """Depth of BEGIN/CASE ... END inside a CREATE TRIGGER (or routine) being scanned."""
+    previous = words[-2] if len(words) > 1 else ""
+    return body_depth(words[:6], previous, words[-1], depth)
+
+
+def body_depth(head: Sequence[str], previous: str, word: str, depth: int) -> int:
+    """The BEGIN/CASE ... END depth after `word` (upper case; `previous` the word before it)
+    in a statement that starts with `head`. Only CREATE TRIGGER/FUNCTION/PROCEDURE/EVENT have
+    bodies whose semicolons do not end the statement; elsewhere BEGIN is the transaction
+    statement and the depth stays 0. Shared by this splitter and the lint's (lint/source.py).
+    """
+    if not head or head[0] != "CREATE" or not BODY_OWNERS.intersection(head):
         return depth
-    word, previous = words[-1], words[-2] if len(words) > 1 else ""
     if previous == "END" and word in ("IF", "LOOP", "WHILE", "REPEAT"):
         return depth + 1  # MySQL's END IF closed no BEGIN: undo the END's decrement
     if previous == "END" and word == "CASE":

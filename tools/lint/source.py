@@ -15,6 +15,8 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from ..sqlscript import body_depth
+
 #: Dialect families the scanner knows: the quoting and comment rules differ between them.
 FAMILIES = ("postgresql", "mysql", "sqlite")
 
@@ -278,26 +280,10 @@ def _block_comment_end(source: str, i: int, nested: bool) -> int:
     return n
 
 
-_BODY_OWNERS = {"TRIGGER", "FUNCTION", "PROCEDURE", "EVENT"}
-
-
 def _track_block(b: _Builder, source: str, depth: int) -> int:
-    """Depth of BEGIN/CASE ... END inside a CREATE TRIGGER/FUNCTION/PROCEDURE being scanned.
-
-    Only such statements have bodies whose semicolons do not end them; elsewhere BEGIN is the
-    transaction statement and depth stays 0.
-    """
-    words = [source[s:e].upper() for kind, s, e in b.tokens[:6] if kind == "word"]
-    if not words or words[0] != "CREATE" or not _BODY_OWNERS.intersection(words):
-        return depth
+    """Depth of BEGIN/CASE ... END inside a CREATE TRIGGER/FUNCTION/PROCEDURE being scanned
+    (the rule is sqlscript.body_depth, which the migration runners' splitter uses too)."""
+    head = [source[s:e].upper() for kind, s, e in b.tokens[:6] if kind == "word"]
     word = source[b.tokens[-1][1] : b.tokens[-1][2]].upper()
     previous = source[b.tokens[-2][1] : b.tokens[-2][2]].upper() if len(b.tokens) > 1 else ""
-    if previous == "END" and word in ("IF", "LOOP", "WHILE", "REPEAT"):
-        return depth + 1  # MySQL's END IF closed no BEGIN: undo the END's decrement
-    if previous == "END" and word == "CASE":
-        return depth  # END CASE: the END already closed the CASE
-    if word in ("BEGIN", "CASE"):
-        return depth + 1
-    if word == "END" and depth > 0:
-        return depth - 1
-    return depth
+    return body_depth(head, previous, word, depth)
