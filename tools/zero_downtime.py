@@ -158,11 +158,8 @@ def _rewritten(op: o.Operation) -> bool:
 
 
 def _pg(op: o.Operation, state: Schema, d: Dialect, retry: LockRetry) -> list[o.Operation]:
-    for cls in type(op).__mro__:
-        handler = _PG.get(cls)
-        if handler is not None:
-            return handler(op, state, d, retry)
-    return [op]
+    handler = o.handler_for(_PG, op)
+    return [op] if handler is None else handler(op, state, d, retry)
 
 
 def guarded(
