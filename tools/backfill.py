@@ -368,8 +368,7 @@ def batched(
             if explicit is None and known is None and before.has_table(op.table):
                 # an existing table of unknown size may be large: batches cost little on a
                 # small one, one UPDATE over a large one holds every row lock till the end
-                explicit_size = DEFAULT_BATCH_SIZE if state.table(op.table).primary_key else None
-                size = batch_size_for(None, explicit_size) if explicit_size else None
+                size = DEFAULT_BATCH_SIZE if state.table(op.table).primary_key else None
             else:
                 size = batch_size_for(known, explicit)
             if size is not None:
